@@ -1,0 +1,107 @@
+"""Datasets: what a search needs to know about each (classes, resolution, normalisation) and image loaders.
+
+No torchvision: sample .npz files and CIFAR python-pickle batches are parsed directly.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from zeronas.errors import ZeronasError
+from zeronas.paths import data_root, require_file
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    num_classes: int
+    resolution: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    sample_file: str  # under <data>/datasets/
+    table_suffix: str  # column suffix in the benchmark tables
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo("cifar10", 10, 32, (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010),
+                    "cifar10-sample.npz", "cifar10"),
+        DatasetInfo("cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762),
+                    "cifar100-sample.npz", "cifar100"),
+        DatasetInfo("imagenet16-120", 120, 16, (0.4811, 0.4575, 0.4079), (0.2479, 0.2402, 0.2552),
+                    "imagenet16-sample.npz", "imagenet16"),
+    )
+}
+
+
+def get_dataset(name: str) -> DatasetInfo:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ZeronasError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+
+
+def normalise(images_hwc_uint8: np.ndarray, info: DatasetInfo) -> torch.Tensor:
+    """uint8 N×H×W×3 -> float32 N×3×H×W, normalised with the dataset's mean and std."""
+    if images_hwc_uint8.ndim != 4 or images_hwc_uint8.shape[-1] != 3:
+        raise ZeronasError(f"expected images of shape N×H×W×3, got {images_hwc_uint8.shape}")
+    x = torch.from_numpy(np.ascontiguousarray(images_hwc_uint8)).permute(0, 3, 1, 2).float().div_(255.0)
+    mean = torch.tensor(info.mean).view(1, 3, 1, 1)
+    std = torch.tensor(info.std).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def load_sample(info: DatasetInfo, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shared sample of real images for a dataset, normalised, with labels."""
+    path = require_file(data_root(root) / "datasets" / info.sample_file, f"{info.name} sample images",
+                        "set --data-root or ZERONAS_DATA to the shared data folder")
+    try:
+        with np.load(path) as f:
+            images, labels = f["images"], f["labels"]
+    except Exception as exc:  # truncated/foreign file: one clear line
+        raise ZeronasError(f"cannot read {path}: {exc}") from None
+    return normalise(images, info), torch.from_numpy(labels.astype(np.int64))
+
+
+def load_cifar_batches(folder: str | Path, info: DatasetInfo, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """Full CIFAR-10/100 from the official python-pickle batches (cifar-10-batches-py / cifar-100-python)."""
+    folder = Path(folder)
+    if info.name == "cifar10":
+        names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
+        label_key = b"labels"
+    elif info.name == "cifar100":
+        names = ["train" if split == "train" else "test"]
+        label_key = b"fine_labels"
+    else:
+        raise ZeronasError(f"python-pickle batches exist only for cifar10/cifar100, not {info.name}")
+    images, labels = [], []
+    for name in names:
+        path = require_file(folder / name, f"CIFAR batch {name!r}")
+        try:
+            with open(path, "rb") as f:
+                batch = pickle.load(f, encoding="bytes")
+            images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+            labels.append(np.asarray(batch[label_key], dtype=np.int64))
+        except (pickle.UnpicklingError, KeyError, EOFError, ValueError) as exc:
+            raise ZeronasError(f"{path} is not a CIFAR python batch: {exc}") from None
+    return normalise(np.concatenate(images), info), torch.from_numpy(np.concatenate(labels))
+
+
+def scoring_batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, count: int,
+                    seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """`count` seeded, disjoint-where-possible batches drawn from the image pool."""
+    if len(images) < batch_size:
+        raise ZeronasError(f"need at least {batch_size} images to score, have {len(images)}")
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(images), generator=g)
+    batches = []
+    for i in range(count):
+        idx = perm.roll(-i * batch_size)[:batch_size]
+        batches.append((images[idx].contiguous(), labels[idx].contiguous()))
+    return batches

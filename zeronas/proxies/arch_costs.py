@@ -1,0 +1,21 @@
+"""Architecture-only proxies: skip-layer score (FreeREA), #params and #FLOPs (the survey's baselines)."""
+
+from __future__ import annotations
+
+from zeronas.costs import count_flops, count_params
+from zeronas.proxies.base import ProxyInput
+
+
+def skip(inp: ProxyInput) -> float:
+    return float(inp.space.skip_score(inp.arch))
+
+
+def params(inp: ProxyInput) -> float:
+    """Millions of trainable parameters."""
+    return count_params(inp.space.build_model(inp.arch, inp.dataset.num_classes)) / 1e6
+
+
+def flops(inp: ProxyInput) -> float:
+    """Millions of multiply-adds (NATS-Bench's 'FLOPs') for one input image."""
+    model = inp.space.build_model(inp.arch, inp.dataset.num_classes)
+    return count_flops(model, inp.dataset.resolution) / 1e6

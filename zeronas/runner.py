@@ -1,0 +1,87 @@
+"""One search, end to end: what `zeronas search` runs, usable from Python too."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+
+from zeronas.data.datasets import get_dataset, load_sample
+from zeronas.groundtruth import get_benchmark
+from zeronas.proxies import FREEREA_PROXIES
+from zeronas.scoring.scorer import Scorer, ScoringSettings
+from zeronas.search import get_strategy
+from zeronas.search.constraints import CostModel, cost_constraints
+from zeronas.search.problem import Budget, SearchProblem
+from zeronas.spaces import get_space
+
+
+@dataclass
+class SearchReport:
+    space: str
+    dataset: str
+    strategy: str
+    seed: int
+    arch: str
+    scores: dict[str, float]
+    params_m: float
+    flops_m: float  # multiply-adds, as NATS-Bench counts FLOPs
+    scored: int
+    wall_s: float
+    scoring_s_per_arch: float
+    nonfinite: dict[str, int]
+    constraints: dict[str, float] = field(default_factory=dict)
+    test_acc: float | None = None
+    optimum_acc: float | None = None
+    optimum_arch: str | None = None
+    regret: float | None = None
+    benchmark_index: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | None = 300,
+               seconds: float | None = None, strategy: str = "freerea", seed: int = 0,
+               max_flops=None, max_params=None, proxies=FREEREA_PROXIES, combine: str = "freerea",
+               data_root=None, table=None, with_ground_truth: bool = True,
+               on_progress: Callable | None = None) -> SearchReport:
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    space_obj = get_space(space)
+    info = get_dataset(dataset)
+    strategy_obj = get_strategy(strategy)
+    gt = get_benchmark(space, table, data_root) if with_ground_truth else None
+    images, labels = load_sample(info, data_root)
+    costs = CostModel(space_obj, info)
+    constraints = cost_constraints(costs, max_flops, max_params)
+    scorer = Scorer.create(space_obj, info, list(proxies), images, labels, ScoringSettings(seed=seed))
+    problem = SearchProblem(space_obj, scorer, list(proxies), Budget(budget, seconds), constraints, combine,
+                            on_progress=on_progress)
+    t0 = time.perf_counter()
+    best = strategy_obj.run(problem, random.Random(seed))
+    wall = time.perf_counter() - t0
+    arch_str = space_obj.format(best.arch)
+    computed = [e.scores.total_seconds for e in problem.history if not e.scores.cached]
+    report = SearchReport(
+        space=space, dataset=dataset, strategy=strategy, seed=seed, arch=arch_str,
+        scores=dict(best.scores.values), params_m=costs.params(best.arch) / 1e6,
+        flops_m=costs.flops(best.arch) / 1e6, scored=problem.scored, wall_s=wall,
+        scoring_s_per_arch=(sum(computed) / len(computed)) if computed else 0.0,
+        nonfinite=dict(scorer.nonfinite), constraints={c.name: c.limit for c in constraints},
+    )
+    if gt is not None:
+        _add_ground_truth(report, gt, info, space_obj, constraints)
+    return report
+
+
+def _add_ground_truth(report: SearchReport, gt, info, space_obj, constraints) -> None:
+    report.test_acc = gt.test_acc(report.arch, info)
+    report.benchmark_index = gt.index_of(report.arch)
+    feasible = None
+    if constraints:
+        feasible = lambda text: all(c.ok(space_obj.parse(text)) for c in constraints)  # noqa: E731
+    report.optimum_arch, report.optimum_acc = gt.optimum(info, feasible)
+    report.regret = report.optimum_acc - report.test_acc

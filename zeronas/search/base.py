@@ -1,0 +1,15 @@
+"""The search-strategy protocol."""
+
+from __future__ import annotations
+
+import random
+from typing import Protocol
+
+from zeronas.search.problem import Evaluation, SearchProblem
+
+
+class SearchStrategy(Protocol):
+    name: str
+
+    def run(self, problem: SearchProblem, rng: random.Random) -> Evaluation:
+        """Spend the problem's budget and return the chosen network."""

@@ -1,0 +1,51 @@
+"""Combining several proxies into one fitness, relative to a population.
+
+Rows are architectures, columns proxies (higher = better). A row with any NaN (a proxy that failed or
+returned inf) gets -inf: ranked last, explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from scipy.stats import rankdata
+
+from zeronas.errors import ZeronasError
+
+
+def _finite_rows(matrix) -> tuple[np.ndarray, np.ndarray]:
+    m = np.asarray(matrix, dtype=np.float64)
+    if m.ndim == 1:
+        m = m[:, None]
+    return m, np.isfinite(m).all(axis=1)
+
+
+def freerea(matrix) -> np.ndarray:
+    """FreeREA: each proxy divided by its max |value| over the population; sum minus std across proxies."""
+    m, ok = _finite_rows(matrix)
+    out = np.full(len(m), -np.inf)
+    if ok.any():
+        good = m[ok]
+        norm = good / (np.abs(good).max(axis=0) + 1e-12)
+        out[ok] = norm.sum(axis=1) - norm.std(axis=1)
+    return out
+
+
+def rank_average(matrix) -> np.ndarray:
+    """Mean of per-proxy ranks (1 = worst) over the population: scale-free ensemble."""
+    m, ok = _finite_rows(matrix)
+    out = np.full(len(m), -np.inf)
+    if ok.any():
+        out[ok] = np.mean([rankdata(col) for col in m[ok].T], axis=0)
+    return out
+
+
+COMBINERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"freerea": freerea, "rank": rank_average}
+
+
+def get_combiner(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    try:
+        return COMBINERS[name]
+    except KeyError:
+        raise ZeronasError(f"unknown score combination {name!r}; choose one of: {', '.join(COMBINERS)}") from None

@@ -1,0 +1,101 @@
+"""Hard limits on an architecture's cost (parameters, FLOPs, ...)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Hashable
+
+from zeronas.costs import count_flops, count_params
+from zeronas.data.datasets import DatasetInfo
+from zeronas.errors import ZeronasError
+from zeronas.spaces.base import SearchSpace
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
+
+
+def parse_amount(text: str | float, what: str) -> float:
+    """'1e8', '100M', '0.8m', '800k' -> absolute number."""
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgKMG]?)\s*", str(text))
+    if not match:
+        raise ZeronasError(f"cannot read {what} limit {text!r}: use a number like 1e8, 100M or 800k")
+    value = float(match.group(1)) * _SUFFIX[match.group(2).lower()]
+    if value <= 0:
+        raise ZeronasError(f"{what} limit must be positive, got {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Constraint:
+    name: str  # 'flops', 'params', 'latency:edgegpu', ...
+    limit: float
+    measure: Callable[[Hashable], float]
+    unit: str = ""
+
+    def ok(self, arch) -> bool:
+        return self.measure(arch) <= self.limit
+
+
+class CostModel:
+    """Exact params / multiply-adds of an architecture's network for one dataset, memoised.
+
+    For spaces whose cost is a sum over edges (every cell shares one genotype, each op's cost depends only
+    on its edge's stage), the cost of any cell is the empty cell's plus each edge's op increment: 1 + E×(K-1)
+    counted networks then price all K^E cells exactly.
+    """
+
+    def __init__(self, space: SearchSpace, dataset: DatasetInfo):
+        self.space, self.dataset = space, dataset
+        self._cached = lru_cache(maxsize=None)(self._compute)
+        self._increments: dict | None = None
+
+    def _count(self, arch) -> tuple[int, int]:
+        model = self.space.build_model(arch, self.dataset.num_classes)
+        return count_params(model), count_flops(model, self.dataset.resolution)
+
+    def _compute(self, arch) -> tuple[int, int]:
+        if not getattr(self.space, "edge_additive_costs", False):
+            return self._count(arch)
+        base_arch = self.space.smallest()
+        if self._increments is None:
+            base = self._count(base_arch)
+            self._increments = {"base": base}
+            for e in range(len(base_arch)):
+                for op in self.space.ops:
+                    if op != base_arch[e]:
+                        p, f = self._count(base_arch[:e] + (op,) + base_arch[e + 1:])
+                        self._increments[e, op] = (p - base[0], f - base[1])
+        p, f = self._increments["base"]
+        for e, op in enumerate(arch):
+            if op != base_arch[e]:
+                dp, df = self._increments[e, op]
+                p, f = p + dp, f + df
+        return p, f
+
+    def params(self, arch) -> float:
+        return float(self._cached(arch)[0])
+
+    def flops(self, arch) -> float:
+        return float(self._cached(arch)[1])
+
+
+def cost_constraints(costs: CostModel, max_flops=None, max_params=None) -> list[Constraint]:
+    out = []
+    if max_flops is not None:
+        out.append(Constraint("flops", parse_amount(max_flops, "FLOPs"), costs.flops))
+    if max_params is not None:
+        out.append(Constraint("params", parse_amount(max_params, "params"), costs.params))
+    return out
+
+
+def check_satisfiable(space: SearchSpace, constraints: list[Constraint]) -> None:
+    """Reject limits below what the space's smallest cell needs, before any search work."""
+    smallest = space.smallest()
+    for c in constraints:
+        need = c.measure(smallest)
+        if need > c.limit:
+            raise ZeronasError(f"no architecture in {space.name} satisfies {c.name} <= {c.limit:g}: "
+                               f"the smallest cell already needs {need:g}")

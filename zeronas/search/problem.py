@@ -1,0 +1,172 @@
+"""A search problem: space + scorer + constraints + budget, and the history of what was scored.
+
+Strategies only talk to this object, so the same strategy runs live, on a precomputed table, or on a
+pool of workers.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Protocol
+
+import numpy as np
+
+from zeronas.errors import ZeronasError
+from zeronas.scoring.scorer import Scores
+from zeronas.search.combine import get_combiner
+from zeronas.search.constraints import Constraint, check_satisfiable
+from zeronas.spaces.base import SearchSpace
+
+MAX_SAMPLING_TRIES = 20_000
+
+
+class ScoreSource(Protocol):
+    proxy_names: list[str]
+
+    def score_many(self, archs: list[Hashable]) -> list[Scores]: ...
+
+
+@dataclass
+class Budget:
+    evaluations: int | None = 300  # unique networks scored
+    seconds: float | None = None  # search clock (wall or simulated)
+
+    def __post_init__(self):
+        if self.evaluations is None and self.seconds is None:
+            raise ZeronasError("give a budget: a number of architectures and/or seconds")
+        if self.evaluations is not None and self.evaluations < 1:
+            raise ZeronasError(f"budget must be at least 1 architecture, got {self.evaluations}")
+        if self.seconds is not None and self.seconds <= 0:
+            raise ZeronasError(f"time budget must be positive, got {self.seconds}")
+
+
+class WallClock:
+    def __init__(self):
+        self.start = time.perf_counter()
+
+    def now(self) -> float:
+        return time.perf_counter() - self.start
+
+    def charge(self, scores: Scores) -> None:
+        pass
+
+
+class SimulatedClock:
+    """Advances by the recorded scoring seconds of each newly scored network (tabular benchmarks)."""
+
+    def __init__(self):
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.t
+
+    def charge(self, scores: Scores) -> None:
+        self.t += scores.total_seconds
+
+
+@dataclass
+class Evaluation:
+    arch: Hashable
+    key: str
+    scores: Scores
+    clock: float  # search clock when it was scored
+
+
+@dataclass
+class SearchProblem:
+    space: SearchSpace
+    scorer: ScoreSource
+    fitness_proxies: list[str]
+    budget: Budget
+    constraints: list[Constraint] = field(default_factory=list)
+    combine: str = "freerea"
+    clock: WallClock | SimulatedClock = field(default_factory=WallClock)
+    on_progress: Callable[["SearchProblem"], None] | None = None
+
+    def __post_init__(self):
+        missing = [p for p in self.fitness_proxies if p not in self.scorer.proxy_names]
+        if missing:
+            raise ZeronasError(f"fitness proxy {missing[0]!r} is not computed by the scorer")
+        self._columns = [self.scorer.proxy_names.index(p) for p in self.fitness_proxies]
+        self._combiner = get_combiner(self.combine)
+        check_satisfiable(self.space, self.constraints)
+        self.history: list[Evaluation] = []
+        self.by_key: dict[str, Evaluation] = {}
+        self.proposals = 0
+
+    # -- budget -------------------------------------------------------------------------------
+    @property
+    def scored(self) -> int:
+        return len(self.history)
+
+    @property
+    def remaining(self) -> int | float:
+        return math.inf if self.budget.evaluations is None else self.budget.evaluations - self.scored
+
+    @property
+    def done(self) -> bool:
+        if self.remaining <= 0:
+            return True
+        if self.budget.seconds is not None and self.clock.now() >= self.budget.seconds:
+            return True
+        # a converged population that only proposes networks already scored must still end
+        cap = (self.budget.evaluations or 1000) * 50
+        return self.proposals >= cap
+
+    # -- constraints --------------------------------------------------------------------------
+    def feasible(self, arch) -> bool:
+        return all(c.ok(arch) for c in self.constraints)
+
+    def sample_feasible(self, rng: random.Random) -> Hashable:
+        for _ in range(MAX_SAMPLING_TRIES):
+            arch = self.space.sample(rng)
+            if self.feasible(arch):
+                return arch
+        limits = ", ".join(f"{c.name} <= {c.limit:g}" for c in self.constraints)
+        raise ZeronasError(f"no feasible architecture found in {MAX_SAMPLING_TRIES} random draws under {limits}")
+
+    def feasible_variant(self, make: Callable[[], Hashable], tries: int = 50) -> Hashable | None:
+        """First feasible result of make() (a mutation, a crossover), or None."""
+        for _ in range(tries):
+            arch = make()
+            if self.feasible(arch):
+                return arch
+        return None
+
+    # -- scoring ------------------------------------------------------------------------------
+    def evaluate(self, archs: list[Hashable]) -> list[Evaluation]:
+        """Score archs (feasible ones); already-scored networks are free; stops at the budget."""
+        self.proposals += len(archs)
+        todo, seen = [], set()
+        for arch in archs:
+            key = self.space.canonical_key(arch)
+            if key not in self.by_key and key not in seen:
+                seen.add(key)
+                todo.append((arch, key))
+        todo = todo[: max(0, int(min(self.remaining, len(todo))))]
+        if todo:
+            for (arch, key), scores in zip(todo, self.scorer.score_many([a for a, _ in todo])):
+                self.clock.charge(scores)
+                ev = Evaluation(arch, key, scores, self.clock.now())
+                self.history.append(ev)
+                self.by_key[key] = ev
+            if self.on_progress:
+                self.on_progress(self)
+        return [self.by_key[self.space.canonical_key(a)] for a in archs
+                if self.space.canonical_key(a) in self.by_key]
+
+    def fitness(self, evaluations: list[Evaluation]) -> np.ndarray:
+        """Combined score of each evaluation, normalised over exactly this group."""
+        if not evaluations:
+            return np.zeros(0)
+        matrix = np.array([[e.scores.values[p] for p in self.fitness_proxies] for e in evaluations])
+        return self._combiner(matrix)
+
+    def best(self) -> Evaluation:
+        """The best network seen, by the combined score over the whole history (FreeREA's choice)."""
+        if not self.history:
+            raise ZeronasError("the search scored no architecture")
+        return self.history[int(np.argmax(self.fitness(self.history)))]

@@ -1,0 +1,126 @@
+"""NATS-Bench topology search space (= NAS-Bench-201): 4-node cells, 6 edges, 5 ops, 15,625 cells."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from functools import lru_cache
+
+from torch import nn
+
+from zeronas.errors import ZeronasError
+from zeronas.spaces.nats_tss_net import TinyNetwork
+
+OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+# (target node, source node) in the order the genotype string lists them.
+EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+NUM_NODES = 4
+
+Arch = tuple[str, ...]  # one op name per edge, in EDGES order
+
+
+def _expression(arch: Arch) -> str:
+    """Symbolic form of the output node: a sorted multiset of op(input-expression) terms.
+
+    `none` edges and edges leaving an all-zero node vanish, `skip_connect` inlines its source,
+    and edges that never reach the output are never visited, so equivalent cells get one key.
+    """
+    nodes: list[tuple[str, ...] | None] = [("x",)]
+    for target in range(1, NUM_NODES):
+        terms: list[str] = []
+        for (t, s), op in zip(EDGES, arch):
+            if t != target or op == "none" or nodes[s] is None:
+                continue
+            if op == "skip_connect":
+                terms.extend(nodes[s])
+            else:
+                terms.append(f"{op}({'+'.join(nodes[s])})")
+        nodes.append(tuple(sorted(terms)) if terms else None)
+    out = nodes[-1]
+    return "+".join(out) if out else "#zero"
+
+
+@lru_cache(maxsize=1)
+def _representatives() -> dict[str, Arch]:
+    """For each canonical key, the member with the fewest ops (then lowest op indices)."""
+    best: dict[str, Arch] = {}
+    rank = {op: i for i, op in enumerate(OPS)}
+    order = lambda a: (sum(op != "none" for op in a), [rank[op] for op in a])  # noqa: E731
+    for arch in itertools.product(OPS, repeat=len(EDGES)):
+        key = _expression(arch)
+        if key not in best or order(arch) < order(best[key]):
+            best[key] = arch
+    return best
+
+
+class NatsTopologySpace:
+    name = "nats-tss"
+    edge_additive_costs = True  # see CostModel
+    ops = OPS
+    edges = EDGES
+
+    def parse(self, text: str) -> Arch:
+        text = str(text).strip()
+        levels = text.split("+")
+        if len(levels) != NUM_NODES - 1:
+            raise ZeronasError(f"malformed nats-tss architecture {text!r}: expected 3 '+'-separated node groups "
+                               "like |nor_conv_3x3~0|+|skip_connect~0|none~1|+|...~0|...~1|...~2|")
+        arch: list[str] = []
+        for target, level in enumerate(levels, start=1):
+            if not (level.startswith("|") and level.endswith("|")):
+                raise ZeronasError(f"malformed nats-tss architecture {text!r}: node group {level!r} must be "
+                                   "enclosed in '|'")
+            genes = level[1:-1].split("|")
+            if len(genes) != target:
+                raise ZeronasError(f"malformed nats-tss architecture {text!r}: node {target} needs {target} "
+                                   f"incoming edges, got {len(genes)}")
+            for source, gene in enumerate(genes):
+                op, sep, src = gene.partition("~")
+                if not sep or src != str(source):
+                    raise ZeronasError(f"malformed nats-tss architecture {text!r}: edge {gene!r} should read "
+                                       f"'<op>~{source}'")
+                if op not in OPS:
+                    raise ZeronasError(f"unknown op {op!r} in {text!r}; known ops: {', '.join(OPS)}")
+                arch.append(op)
+        return tuple(arch)
+
+    def format(self, arch: Arch) -> str:
+        groups = []
+        for target in range(1, NUM_NODES):
+            genes = [f"{op}~{s}" for (t, s), op in zip(EDGES, arch) if t == target]
+            groups.append("|" + "|".join(genes) + "|")
+        return "+".join(groups)
+
+    def all(self) -> list[Arch]:
+        return [tuple(a) for a in itertools.product(OPS, repeat=len(EDGES))]
+
+    def sample(self, rng: random.Random) -> Arch:
+        return tuple(rng.choice(OPS) for _ in EDGES)
+
+    def mutate(self, arch: Arch, rng: random.Random) -> Arch:
+        edge = rng.randrange(len(EDGES))
+        new_op = rng.choice([op for op in OPS if op != arch[edge]])
+        return arch[:edge] + (new_op,) + arch[edge + 1:]
+
+    def crossover(self, a: Arch, b: Arch, rng: random.Random) -> Arch:
+        return tuple(x if rng.random() < 0.5 else y for x, y in zip(a, b))
+
+    def canonical_key(self, arch: Arch) -> str:
+        return _expression(arch)
+
+    def representative(self, arch: Arch) -> Arch:
+        return _representatives()[_expression(arch)]
+
+    def num_unique(self) -> int:
+        return len(_representatives())
+
+    def smallest(self) -> Arch:
+        return ("none",) * len(EDGES)
+
+    def build_model(self, arch: Arch, num_classes: int) -> nn.Module:
+        return TinyNetwork([(t, s, op) for (t, s), op in zip(EDGES, arch)], num_classes)
+
+    def skip_score(self, arch: Arch) -> float:
+        """Mean over skip_connect edges of the number of intermediate nodes jumped (FreeREA)."""
+        jumps = [t - s - 1 for (t, s), op in zip(EDGES, arch) if op == "skip_connect"]
+        return sum(jumps) / len(jumps) if jumps else 0.0
