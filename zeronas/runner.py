@@ -7,9 +7,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-import torch
-
 from zeronas.data.datasets import get_dataset, load_sample
+from zeronas.executors import ScorerSpec, make_executor
 from zeronas.groundtruth import get_benchmark
 from zeronas.proxies import FREEREA_PROXIES
 from zeronas.scoring.scorer import Scorer, ScoringSettings
@@ -48,8 +47,7 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
                seconds: float | None = None, strategy: str = "freerea", seed: int = 0,
                max_flops=None, max_params=None, proxies=FREEREA_PROXIES, combine: str = "freerea",
                data_root=None, table=None, with_ground_truth: bool = True,
-               on_progress: Callable | None = None) -> SearchReport:
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+               on_progress: Callable | None = None, workers: int = 1, backend: str = "local") -> SearchReport:
     space_obj = get_space(space)
     info = get_dataset(dataset)
     strategy_obj = get_strategy(strategy)
@@ -57,11 +55,17 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
     images, labels = load_sample(info, data_root)
     costs = CostModel(space_obj, info)
     constraints = cost_constraints(costs, max_flops, max_params)
-    scorer = Scorer.create(space_obj, info, list(proxies), images, labels, ScoringSettings(seed=seed))
+    settings = ScoringSettings(seed=seed)
+    scorer = Scorer.create(space_obj, info, list(proxies), images, labels, settings)
     problem = SearchProblem(space_obj, scorer, list(proxies), Budget(budget, seconds), constraints, combine,
                             on_progress=on_progress)
+    spec = ScorerSpec(space, dataset, tuple(proxies), settings, str(data_root) if data_root else None)
+    scorer.executor = make_executor(spec, backend, workers, scorer=scorer)
     t0 = time.perf_counter()
-    best = strategy_obj.run(problem, random.Random(seed))
+    try:
+        best = strategy_obj.run(problem, random.Random(seed))
+    finally:
+        scorer.executor.close()
     wall = time.perf_counter() - t0
     arch_str = space_obj.format(best.arch)
     computed = [e.scores.total_seconds for e in problem.history if not e.scores.cached]

@@ -45,6 +45,8 @@ def search(
     proxies: str = typer.Option(",".join(FREEREA_PROXIES), help="Proxies combined into the fitness."),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    workers: int = typer.Option(1, help="Scoring processes (1 = in this process)."),
+    backend: str = typer.Option("local", help="Where scoring runs: local."),
     data_root: Optional[str] = DataRoot,
     table: Optional[str] = TablePath,
 ):
@@ -62,7 +64,8 @@ def search(
                        best=f"{problem.space.format(best.arch)[:40]}…" if not math.isinf(problem.fitness([best])[0]) else "-")
 
         report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
-                            proxy_list, combine, data_root, table, on_progress=on_progress)
+                            proxy_list, combine, data_root, table, on_progress=on_progress,
+                            workers=workers, backend=backend)
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
         return
@@ -93,8 +96,21 @@ def _root() -> None:
     """Training-free neural architecture search."""
 
 
+# Further commands live in their own modules, each with register(app); one line each.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
 def main() -> None:
     try:
+        _register_commands()
         app()
     except ZeronasError as exc:
         err.print(f"zeronas: error: {exc}", highlight=False, markup=False, soft_wrap=True)

@@ -55,6 +55,7 @@ class Scorer:
     settings: ScoringSettings = field(default_factory=ScoringSettings)
     cache: MutableMapping[str, Scores] = field(default_factory=dict)
     nonfinite: Counter = field(default_factory=Counter)  # proxy name -> number of NaN/inf results
+    executor: object | None = None  # computes cache misses elsewhere (zeronas.executors); None = here
 
     @classmethod
     def create(cls, space, dataset, proxy_names, images, labels, settings=None, cache=None) -> "Scorer":
@@ -70,16 +71,29 @@ class Scorer:
         return [p.name for p in self.proxies]
 
     def score(self, arch: Hashable) -> Scores:
-        key = self.space.canonical_key(arch)
-        hit = self.cache.get(key)
-        if hit is not None:
-            return Scores(hit.values, hit.seconds, cached=True)
-        result = self.compute(self.space.representative(arch))
-        self.cache[key] = result
-        return result
+        return self.score_many([arch])[0]
 
     def score_many(self, archs: Iterable[Hashable]) -> list[Scores]:
-        return [self.score(a) for a in archs]
+        """Scores for archs in order; each new network is computed once (by the executor, if any)."""
+        archs = list(archs)
+        keys = [self.space.canonical_key(a) for a in archs]
+        hits = {k for k in keys if k in self.cache}
+        missing: dict[str, Hashable] = {}
+        for arch, key in zip(archs, keys):
+            if key not in hits and key not in missing:
+                missing[key] = self.space.representative(arch)
+        if missing:
+            reps = list(missing.values())
+            computed = self.executor.compute(reps) if self.executor else [self.compute(r) for r in reps]
+            for key, result in zip(missing, computed):
+                self.nonfinite.update(n for n, v in result.values.items() if math.isnan(v))
+                self.cache[key] = result
+        out, fresh = [], set(missing)
+        for key in keys:
+            result = self.cache[key]
+            out.append(Scores(result.values, result.seconds, cached=key not in fresh))
+            fresh.discard(key)
+        return out
 
     def compute(self, arch: Hashable) -> Scores:
         """Score one architecture from scratch (no cache)."""
@@ -109,10 +123,7 @@ class Scorer:
             for p in model_proxies:
                 vals = trials[p.name]
                 values[p.name] = float(sum(vals) / len(vals)) if all(map(math.isfinite, vals)) else math.nan
-        for name, v in values.items():
-            if not math.isfinite(v):
-                values[name] = math.nan
-                self.nonfinite[name] += 1
+        values = {k: (v if math.isfinite(v) else math.nan) for k, v in values.items()}
         return Scores({p.name: values[p.name] for p in self.proxies}, seconds)
 
     @staticmethod

@@ -1,0 +1,53 @@
+"""Executors: where architectures get scored (this process, a local process pool, a cluster).
+
+An executor computes Scores for a list of architectures, in order, from a picklable ScorerSpec, so a
+worker anywhere can rebuild the same scorer. Caching and storage stay with the single caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable, Protocol
+
+from zeronas.scoring.scorer import Scorer, Scores, ScoringSettings
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    space: str
+    dataset: str
+    proxies: tuple[str, ...]
+    settings: ScoringSettings = field(default_factory=ScoringSettings)
+    data_root: str | None = None
+
+    def build(self) -> Scorer:
+        from zeronas.data.datasets import get_dataset, load_sample
+        from zeronas.spaces import get_space
+
+        info = get_dataset(self.dataset)
+        images, labels = load_sample(info, self.data_root)
+        return Scorer.create(get_space(self.space), info, list(self.proxies), images, labels, self.settings)
+
+
+class Executor(Protocol):
+    workers: int
+
+    def compute(self, archs: list[Hashable]) -> list[Scores]:
+        """Scores of each arch (computed from scratch), in the order given."""
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    """Scores in the calling process: no start-up cost, one core (plus torch's threads)."""
+
+    workers = 1
+
+    def __init__(self, spec: ScorerSpec, scorer: Scorer | None = None):
+        self.scorer = scorer or spec.build()
+
+    def compute(self, archs):
+        return [self.scorer.compute(a) for a in archs]
+
+    def close(self):
+        pass
