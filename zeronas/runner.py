@@ -38,6 +38,7 @@ class SearchReport:
     optimum_arch: str | None = None
     regret: float | None = None
     benchmark_index: int | None = None
+    exported: dict[str, str] = field(default_factory=dict)  # kind -> file written by --export
 
     def to_dict(self) -> dict:
         return asdict(self)

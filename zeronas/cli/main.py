@@ -45,6 +45,7 @@ def search(
     proxies: str = typer.Option(",".join(FREEREA_PROXIES), help="Proxies combined into the fitness."),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
     workers: int = typer.Option(1, help="Scoring processes (1 = in this process)."),
     backend: str = typer.Option("local", help="Where scoring runs: local."),
     data_root: Optional[str] = DataRoot,
@@ -66,6 +67,15 @@ def search(
         report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
                             proxy_list, combine, data_root, table, on_progress=on_progress,
                             workers=workers, backend=backend)
+    if export_dir:
+        from zeronas.export import export
+
+        onnx_ok = True
+        try:
+            import onnx  # noqa: F401
+        except ImportError:
+            onnx_ok = False
+        report.exported = {k: str(v) for k, v in export(space, report.arch, dataset, export_dir, onnx_ok).items()}
     if as_json:
         out.print_json(json.dumps(report.to_dict()))
         return
@@ -74,6 +84,8 @@ def search(
 
 def _print_report(r) -> None:
     t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(no_wrap=True)
+    t.add_column(overflow="fold")
     t.add_row("architecture", r.arch)
     if r.benchmark_index is not None:
         t.add_row("benchmark index", str(r.benchmark_index))
@@ -88,6 +100,8 @@ def _print_report(r) -> None:
         t.add_row("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, NATS-Bench 200 epochs)")
         scope = "feasible optimum" if r.constraints else "optimum"
         t.add_row(scope, f"{r.optimum_acc:.2f} %  regret {r.regret:.2f}")
+    for kind, path in r.exported.items():
+        t.add_row(f"{kind} model", path)
     out.print(t)
 
 
@@ -98,6 +112,7 @@ def _root() -> None:
 
 # Further commands live in their own modules, each with register(app); one line each.
 COMMAND_MODULES: tuple[str, ...] = (
+    "zeronas.cli.export",
 )
 
 
