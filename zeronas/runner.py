@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from zeronas.data.datasets import get_dataset, load_sample
+from zeronas.data.datasets import get_dataset, load_images
 from zeronas.executors import ScorerSpec, make_executor
 from zeronas.groundtruth import get_benchmark
 from zeronas.proxies import FREEREA_PROXIES
@@ -48,19 +48,21 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
                seconds: float | None = None, strategy: str = "freerea", seed: int = 0,
                max_flops=None, max_params=None, proxies=FREEREA_PROXIES, combine: str = "freerea",
                data_root=None, table=None, with_ground_truth: bool = True,
-               on_progress: Callable | None = None, workers: int = 1, backend: str = "local") -> SearchReport:
+               on_progress: Callable | None = None, workers: int = 1, backend: str = "local",
+               images_dir=None) -> SearchReport:
     space_obj = get_space(space)
     info = get_dataset(dataset)
     strategy_obj = get_strategy(strategy)
     gt = get_benchmark(space, table, data_root) if with_ground_truth else None
-    images, labels = load_sample(info, data_root)
+    images, labels = load_images(info, data_root, images_dir)
     costs = CostModel(space_obj, info)
     constraints = cost_constraints(costs, max_flops, max_params)
     settings = ScoringSettings(seed=seed)
     scorer = Scorer.create(space_obj, info, list(proxies), images, labels, settings)
     problem = SearchProblem(space_obj, scorer, list(proxies), Budget(budget, seconds), constraints, combine,
                             on_progress=on_progress)
-    spec = ScorerSpec(space, dataset, tuple(proxies), settings, str(data_root) if data_root else None)
+    spec = ScorerSpec(space, dataset, tuple(proxies), settings, str(data_root) if data_root else None,
+                      str(images_dir) if images_dir else None)
     scorer.executor = make_executor(spec, backend, workers, scorer=scorer)
     t0 = time.perf_counter()
     try:

@@ -45,6 +45,7 @@ def search(
     proxies: str = typer.Option(",".join(FREEREA_PROXIES), help="Proxies combined into the fitness."),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
     export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
     workers: int = typer.Option(1, help="Scoring processes (1 = in this process)."),
     backend: str = typer.Option("local", help="Where scoring runs: local."),
@@ -66,7 +67,7 @@ def search(
 
         report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
                             proxy_list, combine, data_root, table, on_progress=on_progress,
-                            workers=workers, backend=backend)
+                            workers=workers, backend=backend, images_dir=images)
     if export_dir:
         from zeronas.export import export
 

@@ -69,6 +69,42 @@ def load_sample(info: DatasetInfo, root: str | Path | None = None) -> tuple[torc
     return normalise(images, info), torch.from_numpy(labels.astype(np.int64))
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tensor, torch.Tensor]:
+    """A folder of class-named folders of images (folder/<class>/*.jpg), resized to the dataset's resolution."""
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ZeronasError(f"image folder not found: {folder}")
+    classes = sorted(p for p in folder.iterdir() if p.is_dir())
+    images, labels = [], []
+    for label, class_dir in enumerate(classes):
+        for path in sorted(class_dir.iterdir()):
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            try:
+                with Image.open(path) as img:
+                    img = img.convert("RGB")
+                    if img.size != (info.resolution, info.resolution):
+                        img = img.resize((info.resolution, info.resolution), Image.BILINEAR)
+                    images.append(np.asarray(img, dtype=np.uint8))
+            except (UnidentifiedImageError, OSError) as exc:
+                raise ZeronasError(f"cannot read image {path}: {exc}") from None
+            labels.append(label)
+    if not images:
+        raise ZeronasError(f"no images found in class folders under {folder} (expected <class>/<image>.jpg)")
+    return normalise(np.stack(images), info), torch.tensor(labels, dtype=torch.int64)
+
+
+def load_images(info: DatasetInfo, root: str | Path | None = None,
+                images_dir: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images proxies are computed on: the user's own folder if given, else the shared sample."""
+    return load_image_folder(images_dir, info) if images_dir else load_sample(info, root)
+
+
 def load_cifar_batches(folder: str | Path, info: DatasetInfo, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
     """Full CIFAR-10/100 from the official python-pickle batches (cifar-10-batches-py / cifar-100-python)."""
     folder = Path(folder)

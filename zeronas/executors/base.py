@@ -19,13 +19,14 @@ class ScorerSpec:
     proxies: tuple[str, ...]
     settings: ScoringSettings = field(default_factory=ScoringSettings)
     data_root: str | None = None
+    images_dir: str | None = None  # the user's own class-folder images instead of the shared sample
 
     def build(self) -> Scorer:
-        from zeronas.data.datasets import get_dataset, load_sample
+        from zeronas.data.datasets import get_dataset, load_images
         from zeronas.spaces import get_space
 
         info = get_dataset(self.dataset)
-        images, labels = load_sample(info, self.data_root)
+        images, labels = load_images(info, self.data_root, self.images_dir)
         return Scorer.create(get_space(self.space), info, list(self.proxies), images, labels, self.settings)
 
 
