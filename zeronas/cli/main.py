@@ -38,19 +38,25 @@ def search(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     budget: Optional[int] = typer.Option(300, help="Architectures to score (unique networks)."),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Wall-clock seconds of search."),
-    strategy: str = typer.Option("freerea", help="freerea | rea | random."),
+    strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank."),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
     max_flops: Optional[str] = typer.Option(None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."),
     max_params: Optional[str] = typer.Option(None, help="Limit on parameters, e.g. 8e5 or 0.8M."),
+    max_latency: Optional[str] = typer.Option(None, help="HW-NAS-Bench latency limit DEVICE:MS, e.g. edgegpu:5."),
     proxies: str = typer.Option(",".join(FREEREA_PROXIES), help="Proxies combined into the fitness."),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
     export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
-    workers: int = typer.Option(1, help="Scoring processes (1 = in this process)."),
-    backend: str = typer.Option("local", help="Where scoring runs: local."),
+    workers: int = typer.Option(1, help="Scoring processes, one core each (1 = in this process)."),
+    backend: str = typer.Option("local", help="Where scoring runs: local | ray."),
+    address: Optional[str] = typer.Option(None, help="Ray cluster to join (host:port or 'auto'; --backend ray)."),
     data_root: Optional[str] = DataRoot,
     table: Optional[str] = TablePath,
+    store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
+                                        help="SQLite store: reuse scores, record the run and its trajectory."),
+    tabular: Optional[str] = typer.Option(None, "--tabular", help="Replay a precomputed score table ('default' = "
+                                          "benchmarks/tables) on a simulated clock; --time-budget is then simulated."),
 ):
     """Search for an architecture with training-free proxies, then report its benchmark accuracy."""
     from zeronas.runner import run_search
@@ -67,7 +73,8 @@ def search(
 
         report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
                             proxy_list, combine, data_root, table, on_progress=on_progress,
-                            workers=workers, backend=backend, images_dir=images)
+                            workers=workers, backend=backend, images_dir=images, address=address,
+                            max_latency=max_latency, store=store, tabular=tabular)
     if export_dir:
         from zeronas.export import export
 
@@ -113,7 +120,10 @@ def _root() -> None:
 
 # Further commands live in their own modules, each with register(app); one line each.
 COMMAND_MODULES: tuple[str, ...] = (
+    "zeronas.cli.correlate",
     "zeronas.cli.export",
+    "zeronas.cli.precompute",
+    "zeronas.cli.bench",
 )
 
 

@@ -7,13 +7,33 @@ from zeronas.executors.base import Executor, InProcessExecutor, ScorerSpec
 from zeronas.executors.process_pool import ProcessPoolExecutorBackend
 
 
+def _ray(spec, workers, scorer, **options):
+    from zeronas.executors.ray_backend import RayExecutor  # Ray is an optional extra: import on demand
+
+    return RayExecutor(spec, workers, **options)
+
+
+def _local(spec, workers, scorer, address=None, **options):
+    if address:
+        raise ZeronasError("--address is for --backend ray; the local backend runs on this machine")
+    return InProcessExecutor(spec, scorer) if workers == 1 else ProcessPoolExecutorBackend(spec, workers, **options)
+
+
+BACKENDS = {
+    "local": _local,
+    "ray": _ray,
+}
+
+
 def make_executor(spec: ScorerSpec, backend: str = "local", workers: int = 1, scorer=None, **options) -> Executor:
-    """`local` with workers=1 scores in this process; workers>1 starts a process pool."""
+    """`local` with workers=1 scores in this process, workers>1 in a process pool; `ray` on a Ray cluster
+    (options: address, task_timeout seconds)."""
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
-    if backend == "local":
-        return InProcessExecutor(spec, scorer) if workers == 1 else ProcessPoolExecutorBackend(spec, workers)
-    raise ZeronasError(f"unknown backend {backend!r}; choose one of: local")
+    if backend not in BACKENDS:
+        raise ZeronasError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+    options = {k: v for k, v in options.items() if v is not None}
+    return BACKENDS[backend](spec, workers, scorer, **options)
 
 
-__all__ = ["Executor", "ScorerSpec", "make_executor"]
+__all__ = ["BACKENDS", "Executor", "ScorerSpec", "make_executor"]

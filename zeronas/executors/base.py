@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Hashable, Protocol
 
-from zeronas.scoring.scorer import Scorer, Scores, ScoringSettings
+from zeronas.scoring.scorer import Scorer, Scores, ScoringSettings, merge_parts
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,17 @@ class ScorerSpec:
         return Scorer.create(get_space(self.space), info, list(self.proxies), images, labels, self.settings)
 
 
+def split_parts(spec: ScorerSpec, archs: list[Hashable]) -> list[tuple[Hashable, int]]:
+    """(arch, init) work units, arch by arch: 3 children x 3 inits keep 2 workers busier than 3 children."""
+    return [(arch, init) for arch in archs for init in range(spec.settings.inits)]
+
+
+def join_parts(spec: ScorerSpec, parts: list[Scores]) -> list[Scores]:
+    """Inverse of split_parts: one Scores per architecture, equal to Scorer.measure's."""
+    n = spec.settings.inits
+    return [merge_parts(parts[i:i + n], list(spec.proxies)) for i in range(0, len(parts), n)]
+
+
 class Executor(Protocol):
     workers: int
 
@@ -48,7 +59,7 @@ class InProcessExecutor:
         self.scorer = scorer or spec.build()
 
     def compute(self, archs):
-        return [self.scorer.compute(a) for a in archs]
+        return [self.scorer.measure(a) for a in archs]
 
     def close(self):
         pass

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from zeronas.groundtruth.nasbench101_table import NasBench101Table
 from zeronas.groundtruth.nats_table import NatsTable
 
 BENCHMARKS: dict[str, Callable] = {
     "nats-tss": NatsTable.load,  # (override path, data root) -> benchmark
+    "nasbench101": NasBench101Table.load,
 }
 
 

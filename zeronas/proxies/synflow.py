@@ -7,11 +7,16 @@ and sum over conv/linear weights of |θ ⊙ g(∂R/∂θ)|: g = identity (Synflo
 from __future__ import annotations
 
 import copy
+import weakref
 
 import torch
 from torch import nn
 
 from zeronas.proxies.base import ProxyInput
+
+# network -> (its float64 BatchNorm-free twin, [(network param, twin param)]). The scorer re-initialises one
+# network in place for every seed, so the twin is built once per architecture instead of a deepcopy per call.
+_twins: "weakref.WeakKeyDictionary[nn.Module, tuple[nn.Module, list]]" = weakref.WeakKeyDictionary()
 
 
 def _bypass_batchnorm(model: nn.Module) -> None:
@@ -22,22 +27,36 @@ def _bypass_batchnorm(model: nn.Module) -> None:
             _bypass_batchnorm(child)
 
 
-def synflow_saliency(inp: ProxyInput, log: bool) -> float:
-    net = copy.deepcopy(inp.model)
-    _bypass_batchnorm(net)
-    net = net.double().train()
+def linearised_twin(model: nn.Module) -> nn.Module:
+    """The float64, BN-free copy of model holding |θ| of model's current weights."""
+    hit = _twins.get(model)
+    if hit is None:
+        twin = copy.deepcopy(model)
+        _bypass_batchnorm(twin)
+        twin = twin.double().train()
+        source = dict(model.named_parameters())
+        hit = (twin, [(source[name], p) for name, p in twin.named_parameters()])
+        _twins[model] = hit
+    twin, pairs = hit
     with torch.no_grad():
-        for p in net.parameters():
-            p.abs_()
+        for src, dst in pairs:
+            dst.copy_(src.abs())  # |x| is exact in float32, so abs-then-widen equals widen-then-abs
+    return twin
+
+
+def synflow_saliency(inp: ProxyInput, log: bool) -> float:
+    net = linearised_twin(inp.model)
     res = inp.images.shape[-1]
     net.zero_grad(set_to_none=True)
     net(torch.ones(1, 3, res, res, dtype=torch.float64)).sum().backward()
     total = torch.zeros((), dtype=torch.float64)
-    for m in net.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.grad is not None:
-            g = m.weight.grad.abs()
-            g = torch.log1p(g) if log else g
-            total += (m.weight.detach() * g).abs().sum()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.grad is not None:
+                g = m.weight.grad.abs()
+                g = torch.log1p(g) if log else g
+                total += (m.weight * g).abs().sum()
+    net.zero_grad(set_to_none=True)  # do not keep gradients alive between calls
     return float(total)
 
 

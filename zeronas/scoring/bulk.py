@@ -26,6 +26,7 @@ class BulkJob:
     store: str | Path | None = None  # SQLite file: finished scores survive interruption
     workers: int = 1
     backend: str = "local"
+    address: str | None = None  # Ray cluster (backend "ray")
     data_root: str | None = None
     chunk: int = 0  # architectures handed to the executor at a time (0: 4 per worker)
 
@@ -41,7 +42,7 @@ def score_archs(job: BulkJob, archs: Sequence[Hashable], progress: bool = True,
     cache = store.scores_cache(job.space, job.dataset, job.settings.tag(), list(job.proxies)) if store else None
     scorer = Scorer.create(space, info, list(job.proxies), images, labels, job.settings, cache)
     spec = ScorerSpec(job.space, job.dataset, tuple(job.proxies), job.settings, job.data_root)
-    scorer.executor = make_executor(spec, job.backend, job.workers, scorer=scorer)
+    scorer.executor = make_executor(spec, job.backend, job.workers, scorer=scorer, address=job.address)
     chunk = job.chunk or 4 * max(1, job.workers)
     bar = (Progress(TextColumn(f"[bold]{job.space} {job.dataset}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console or Console(stderr=True))

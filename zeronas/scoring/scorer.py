@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable, MutableMapping
 
@@ -45,6 +46,32 @@ def init_seed(seed: int, init: int) -> int:
     return 1_000_003 * seed + init
 
 
+def merge_parts(parts: list[Scores], names: list[str]) -> Scores:
+    """One architecture's Scores from its per-initialisation parts, in init order: a model proxy is the mean
+    over inits (NaN if any init was not finite), an arch proxy its one value; seconds add up."""
+    values, seconds = {}, {}
+    for name in names:
+        trials = [p.values[name] for p in parts if name in p.values]
+        values[name] = float(sum(trials) / len(trials)) if all(map(math.isfinite, trials)) else math.nan
+        seconds[name] = sum(p.seconds.get(name, 0.0) for p in parts)
+    return Scores(values, seconds)
+
+
+@contextmanager
+def intra_op_threads(n: int):
+    """Pin torch's intra-op threads for a block (0: leave as is). Float sums, hence scores at noise level,
+    depend on the thread count, so the engine scores single-threaded and gets parallelism from processes."""
+    before = torch.get_num_threads()
+    change = n > 0 and n != before
+    if change:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if change:
+            torch.set_num_threads(before)
+
+
 @dataclass
 class Scorer:
     space: SearchSpace
@@ -56,6 +83,7 @@ class Scorer:
     cache: MutableMapping[str, Scores] = field(default_factory=dict)
     nonfinite: Counter = field(default_factory=Counter)  # proxy name -> number of NaN/inf results
     executor: object | None = None  # computes cache misses elsewhere (zeronas.executors); None = here
+    threads: int = 1  # torch threads while scoring: 1 gives the same scores in-process and in any worker
 
     @classmethod
     def create(cls, space, dataset, proxy_names, images, labels, settings=None, cache=None) -> "Scorer":
@@ -84,9 +112,9 @@ class Scorer:
                 missing[key] = self.space.representative(arch)
         if missing:
             reps = list(missing.values())
-            computed = self.executor.compute(reps) if self.executor else [self.compute(r) for r in reps]
+            computed = self.executor.compute(reps) if self.executor else [self.measure(r) for r in reps]
             for key, result in zip(missing, computed):
-                self.nonfinite.update(n for n, v in result.values.items() if math.isnan(v))
+                self._count_nonfinite(result)
                 self.cache[key] = result
         out, fresh = [], set(missing)
         for key in keys:
@@ -96,35 +124,53 @@ class Scorer:
         return out
 
     def compute(self, arch: Hashable) -> Scores:
-        """Score one architecture from scratch (no cache)."""
+        """Score one architecture from scratch (no cache); non-finite results are counted."""
+        return self._count_nonfinite(self.measure(arch))
+
+    def _count_nonfinite(self, result: Scores) -> Scores:
+        self.nonfinite.update(n for n, v in result.values.items() if math.isnan(v))
+        return result
+
+    def measure(self, arch: Hashable) -> Scores:
+        """Score one architecture from scratch, with no cache and no bookkeeping."""
+        return merge_parts([self.measure_part(arch, i) for i in range(self.settings.inits)], self.proxy_names)
+
+    def measure_part(self, arch: Hashable, init: int) -> Scores:
+        """Initialisation `init` alone (with init 0, the arch-only proxies too): the unit of work executors
+        spread over workers. Parts merged by merge_parts equal measure(), wherever each part ran."""
+        with intra_op_threads(self.threads):
+            return self._measure_part(arch, init)
+
+    def _measure_part(self, arch: Hashable, init: int) -> Scores:
         values: dict[str, float] = {}
         seconds: dict[str, float] = {}
         model_proxies = [p for p in self.proxies if p.kind == "model"]
         for proxy in self.proxies:
-            if proxy.kind == "arch":
+            if proxy.kind == "arch" and init == 0:
                 t0 = time.perf_counter()
                 values[proxy.name] = self._run(proxy, ProxyInput(self.space, arch, self.dataset))
                 seconds[proxy.name] = time.perf_counter() - t0
         if model_proxies:
             t0 = time.perf_counter()
-            model = self.space.build_model(arch, self.dataset.num_classes).train()
-            build = time.perf_counter() - t0
-            trials: dict[str, list[float]] = {p.name: [] for p in model_proxies}
+            model = self._model(arch)
+            init_weights(model, torch.Generator().manual_seed(init_seed(self.settings.seed, init)))
+            share = (time.perf_counter() - t0) / len(model_proxies)
+            images, labels = self.batches[init]
             for p in model_proxies:
-                seconds[p.name] = build / len(model_proxies)
-            for i, (images, labels) in enumerate(self.batches):
-                t0 = time.perf_counter()
-                init_weights(model, torch.Generator().manual_seed(init_seed(self.settings.seed, i)))
-                share = (time.perf_counter() - t0) / len(model_proxies)
-                for p in model_proxies:
-                    t1 = time.perf_counter()
-                    trials[p.name].append(self._run(p, ProxyInput(self.space, arch, self.dataset, model, images, labels)))
-                    seconds[p.name] += time.perf_counter() - t1 + share
-            for p in model_proxies:
-                vals = trials[p.name]
-                values[p.name] = float(sum(vals) / len(vals)) if all(map(math.isfinite, vals)) else math.nan
-        values = {k: (v if math.isfinite(v) else math.nan) for k, v in values.items()}
-        return Scores({p.name: values[p.name] for p in self.proxies}, seconds)
+                t1 = time.perf_counter()
+                values[p.name] = self._run(p, ProxyInput(self.space, arch, self.dataset, model, images, labels))
+                seconds[p.name] = time.perf_counter() - t1 + share
+        return Scores(values, seconds)
+
+    def _model(self, arch: Hashable) -> torch.nn.Module:
+        """The network of arch, reset for a new initialisation: built once and reused for the next init of the
+        same architecture (re-initialising in place is cheaper than building and gives the same network)."""
+        last = getattr(self, "_last_model", None)
+        if last is None or last[0] != arch:
+            last = self._last_model = (arch, self.space.build_model(arch, self.dataset.num_classes))
+        model = last[1].train()
+        model.zero_grad(set_to_none=True)  # nothing left over from the previous init's proxies
+        return model
 
     @staticmethod
     def _run(proxy: Proxy, inp: ProxyInput) -> float:

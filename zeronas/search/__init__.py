@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from zeronas.errors import ZeronasError
 from zeronas.search.evolution import REA, FreeREA
+from zeronas.search.naswot_rank import NaswotRank
 from zeronas.search.random_search import RandomSearch
 
 STRATEGIES = {
     "freerea": FreeREA,
     "rea": REA,
     "random": RandomSearch,
+    "naswot-rank": NaswotRank,
 }
 
 

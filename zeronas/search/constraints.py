@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,7 @@ class Constraint:
     limit: float
     measure: Callable[[Hashable], float]
     unit: str = ""
+    least: float | None = None  # the space's minimum where the smallest cell is not it (measured latency)
 
     def ok(self, arch) -> bool:
         return self.measure(arch) <= self.limit
@@ -95,7 +97,29 @@ def check_satisfiable(space: SearchSpace, constraints: list[Constraint]) -> None
     """Reject limits below what the space's smallest cell needs, before any search work."""
     smallest = space.smallest()
     for c in constraints:
-        need = c.measure(smallest)
+        need = c.least if c.least is not None else c.measure(smallest)
         if need > c.limit:
             raise ZeronasError(f"no architecture in {space.name} satisfies {c.name} <= {c.limit:g}: "
                                f"the smallest cell already needs {need:g}")
+
+
+def latency_constraints(space: SearchSpace, dataset: DatasetInfo, spec: str | None, data_root=None,
+                        table=None) -> list[Constraint]:
+    """`--max-latency DEVICE:MS` from HW-NAS-Bench (NATS-Bench cells only). A cell the benchmark could not
+    measure (edgetpu's -1 entries) never satisfies the limit."""
+    if not spec:
+        return []
+    device, sep, amount = str(spec).partition(":")
+    try:
+        limit = float(amount) if sep else math.nan
+    except ValueError:
+        limit = math.nan
+    if not device.strip() or not limit > 0 or not math.isfinite(limit):
+        raise ZeronasError(f"cannot read latency limit {spec!r}: use DEVICE:MS, e.g. edgegpu:5 or pixel3:10")
+    if space.name != "nats-tss":
+        raise ZeronasError(f"latency limits need HW-NAS-Bench, which covers nats-tss only, not {space.name}")
+    from zeronas.groundtruth.hwnas import HwNasTable
+
+    ms = {a: v for a, v in HwNasTable.load(table, data_root).latencies(device.strip(), dataset).items() if v > 0}
+    measure = lambda arch: ms.get(space.format(arch), math.nan)  # noqa: E731
+    return [Constraint(f"latency:{device.strip()}", limit, measure, "ms", least=min(ms.values()))]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from zeronas.errors import ZeronasError
 from zeronas.spaces.base import SearchSpace
+from zeronas.spaces.nasbench101 import NasBench101Space
 from zeronas.spaces.nats_tss import NatsTopologySpace
 
 SPACES: dict[str, type] = {
     "nats-tss": NatsTopologySpace,
+    "nasbench101": NasBench101Space,
 }
 
 

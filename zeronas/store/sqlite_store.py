@@ -1,13 +1,17 @@
-"""Persistent score store: SQLite (WAL), one row per (space, dataset, network, proxy, settings).
+"""Persistent score store: SQLite (WAL), one row per (space, dataset, network, proxy, settings), plus
+search runs and their trajectories.
 
-Every finished score is committed at once, so an interrupted run loses only what was in flight and a
-rerun computes nothing twice. Only the caller's process writes; workers just compute.
+Every finished score is committed at once (one transaction per network), so an interrupted run loses
+only what was in flight and a rerun computes nothing twice. Several processes may write one file:
+WAL lets readers run beside the single writer, and writers wait their turn (busy timeout).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
+import time
 from pathlib import Path
 from typing import Iterator, MutableMapping
 
@@ -22,7 +26,17 @@ CREATE TABLE IF NOT EXISTS scores (
     settings TEXT NOT NULL, value REAL, seconds REAL NOT NULL,
     PRIMARY KEY (space, dataset, settings, arch_key, proxy)
 );
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL NOT NULL, space TEXT NOT NULL,
+    dataset TEXT NOT NULL, strategy TEXT NOT NULL, seed INTEGER NOT NULL, config TEXT NOT NULL,
+    result TEXT
+);
+CREATE TABLE IF NOT EXISTS trajectory (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id), step INTEGER NOT NULL, arch_key TEXT NOT NULL,
+    arch TEXT NOT NULL, clock REAL NOT NULL, cached INTEGER NOT NULL, PRIMARY KEY (run_id, step)
+);
 """
+_OURS = {"meta", "scores", "runs", "trajectory", "sqlite_sequence"}
 
 
 class ScoreStore:
@@ -33,6 +47,10 @@ class ScoreStore:
             self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables - _OURS or (tables and "meta" not in tables):
+                raise ZeronasError(f"{self.path} is an SQLite database of something else, not a zeronas "
+                                   "score store; pass another --store")
             self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE name='zeronas_schema'").fetchone()
             if row is None:
@@ -55,8 +73,55 @@ class ScoreStore:
     def put(self, space: str, dataset: str, settings: str, arch_key: str, scores: Scores) -> None:
         rows = [(space, dataset, arch_key, p, None if math.isnan(v) else v, scores.seconds.get(p, 0.0), settings)
                 for p, v in scores.values.items()]
-        self.db.executemany("INSERT OR REPLACE INTO scores (space, dataset, arch_key, proxy, value, seconds, settings)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        with self._transaction():  # all proxies of a network, or none of them
+            self.db.executemany("INSERT OR REPLACE INTO scores (space, dataset, arch_key, proxy, value, seconds,"
+                                " settings) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    def all_scores(self, space: str, dataset: str, settings: str, proxies: list[str]) -> dict[str, Scores]:
+        """Every complete network stored for these settings: canonical key -> Scores (one query)."""
+        marks = ",".join("?" * len(proxies))
+        rows = self.db.execute(
+            f"SELECT arch_key, proxy, value, seconds FROM scores WHERE space=? AND dataset=? AND settings=?"
+            f" AND proxy IN ({marks})", (space, dataset, settings, *proxies)).fetchall()
+        found: dict[str, tuple[dict, dict]] = {}
+        for key, proxy, value, seconds in rows:
+            values, secs = found.setdefault(key, ({}, {}))
+            values[proxy], secs[proxy] = (math.nan if value is None else value), seconds
+        return {k: Scores({p: v[p] for p in proxies}, {p: s[p] for p in proxies})
+                for k, (v, s) in found.items() if len(v) == len(proxies)}
+
+    # -- search runs ------------------------------------------------------------------------------
+    def start_run(self, space: str, dataset: str, strategy: str, seed: int, config: dict) -> int:
+        with self._transaction():
+            cur = self.db.execute("INSERT INTO runs (started, space, dataset, strategy, seed, config)"
+                                  " VALUES (?, ?, ?, ?, ?, ?)",
+                                  (time.time(), space, dataset, strategy, seed, json.dumps(config, default=str)))
+        return int(cur.lastrowid)
+
+    def record_step(self, run_id: int, step: int, arch_key: str, arch: str, clock: float, cached: bool) -> None:
+        self.db.execute("INSERT OR REPLACE INTO trajectory VALUES (?, ?, ?, ?, ?, ?)",
+                        (run_id, step, arch_key, arch, clock, int(cached)))
+
+    def finish_run(self, run_id: int, result: dict) -> None:
+        self.db.execute("UPDATE runs SET result=? WHERE run_id=?", (json.dumps(result, default=str), run_id))
+
+    def runs(self) -> list[dict]:
+        cols = ("run_id", "started", "space", "dataset", "strategy", "seed", "config", "result")
+        out = []
+        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY run_id"):
+            run = dict(zip(cols, row))
+            run["config"] = json.loads(run["config"])
+            run["result"] = json.loads(run["result"]) if run["result"] else None
+            out.append(run)
+        return out
+
+    def trajectory(self, run_id: int) -> list[dict]:
+        rows = self.db.execute("SELECT step, arch_key, arch, clock, cached FROM trajectory WHERE run_id=?"
+                               " ORDER BY step", (run_id,)).fetchall()
+        return [dict(step=s, arch_key=k, arch=a, clock=c, cached=bool(x)) for s, k, a, c, x in rows]
 
     def count(self, space: str, dataset: str, settings: str, proxy: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM scores WHERE space=? AND dataset=? AND settings=? AND proxy=?",
@@ -103,3 +168,18 @@ class StoreCache(MutableMapping[str, Scores]):
 
     def __len__(self) -> int:
         return len(self._memory)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (rollback on error): takes the write lock up front, so concurrent
+    writers queue on the busy timeout instead of failing half-way."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, *_):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,1 @@
+"""Studies built on the scorer: how well do proxies predict trained accuracy?"""

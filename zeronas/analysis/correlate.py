@@ -1,0 +1,176 @@
+"""Rank correlation of proxies with benchmark accuracy on a seeded, uniform sample of architectures.
+
+Kendall τ (tau-b) and Spearman ρ, from scipy. A NaN score (a proxy that failed or overflowed on a
+degenerate cell) is ranked below every finite score, as the search ranks it, so failures cost τ.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kendalltau, rankdata, spearmanr
+
+from zeronas.data.datasets import get_dataset
+from zeronas.errors import ZeronasError
+from zeronas.groundtruth import get_benchmark
+from zeronas.proxies import get_proxies
+from zeronas.scoring.bulk import BulkJob, score_archs
+from zeronas.scoring.scorer import ScoringSettings
+from zeronas.search.combine import get_combiner
+from zeronas.search.constraints import Constraint, CostModel, cost_constraints, latency_constraints
+from zeronas.spaces import get_space
+
+# FreeREA (Cavagnero et al., 2023) Table 1, Kendall τ on all of NATS-Bench (shown only for an unconstrained
+# sample); ntk as -κ, i.e. the sign flipped.
+PUBLISHED_TAU = {
+    "cifar10": {"logsynflow": .63, "naswot": .61, "synflow": .57, "snip": .45, "fisher": .39, "grasp": .28,
+                "ntk": .33},
+    "cifar100": {"logsynflow": .61, "naswot": .62, "synflow": .56, "snip": .47, "fisher": .40, "grasp": .35,
+                 "ntk": .30},
+    "imagenet16-120": {"logsynflow": .60, "naswot": .60, "synflow": .56, "snip": .41, "fisher": .36, "grasp": .35,
+                       "ntk": .39},
+}
+
+
+@dataclass
+class CorrelateJob:
+    space: str = "nats-tss"
+    dataset: str = "cifar10"
+    sample: int = 1000
+    seed: int = 0
+    proxies: tuple[str, ...] = ("params", "flops", "naswot", "logsynflow", "synflow")
+    combine: tuple[str, ...] = ()  # 'rank', 'freerea:naswot+logsynflow+skip', ...
+    settings: ScoringSettings = field(default_factory=lambda: ScoringSettings(inits=1))
+    workers: int = 1
+    store: str | Path | None = None
+    max_flops: str | None = None
+    max_params: str | None = None
+    max_latency: str | None = None  # DEVICE:MS
+    data_root: str | None = None
+    table: str | None = None
+
+
+@dataclass
+class CorrelateResult:
+    summary: pd.DataFrame  # one row per proxy / combination
+    scores: pd.DataFrame  # one row per sampled architecture
+    population: int  # architectures that satisfy the limits (the sampling frame)
+    unique: int  # distinct networks actually scored
+    constraints: list[Constraint]
+
+
+def parse_combinations(specs, proxies) -> list[tuple[str, str, list[str]]]:
+    """'rank' or 'freerea:naswot+logsynflow+skip' -> (label, combiner, proxies); every proxy must be scored."""
+    out = []
+    for spec in specs:
+        name, _, members = spec.partition(":")
+        get_combiner(name.strip())
+        used = [m.strip() for m in members.split("+") if m.strip()] if members else list(proxies)
+        missing = [m for m in used if m not in proxies]
+        if missing:
+            raise ZeronasError(f"combination {spec!r} uses {missing[0]!r}, which is not in --proxies")
+        out.append((f"{name.strip()}({'+'.join(used)})", name.strip(), used))
+    return out
+
+
+def rank_correlation(values, accuracy) -> tuple[float, float]:
+    """(Kendall τ-b, Spearman ρ) with NaN scores ranked last."""
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return math.nan, math.nan
+    ranks = rankdata(np.where(np.isnan(v), -np.inf, v))
+    tau = kendalltau(ranks, accuracy).statistic
+    rho = spearmanr(ranks, accuracy).statistic
+    return float(tau), float(rho)
+
+
+def _population(job: CorrelateJob, space, info, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Constraint]]:
+    constraints = cost_constraints(CostModel(space, info), job.max_flops, job.max_params)
+    if job.max_latency:
+        constraints += latency_constraints(space, info, job.max_latency, job.data_root)
+    if not constraints:
+        return frame, constraints
+    archs = [space.parse(a) for a in frame["arch"]]
+    keep = [all(c.ok(a) for c in constraints) for a in archs]
+    feasible = frame[keep]
+    if feasible.empty:
+        limits = ", ".join(f"{c.name} <= {c.limit:g}" for c in constraints)
+        raise ZeronasError(f"no architecture in {space.name} satisfies {limits}")
+    return feasible, constraints
+
+
+def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> CorrelateResult:
+    if job.sample < 2:
+        raise ZeronasError(f"--sample must be at least 2 to correlate, got {job.sample}")
+    space, info = get_space(job.space), get_dataset(job.dataset)
+    proxies = [p.name for p in get_proxies(list(job.proxies))]
+    combos = parse_combinations(job.combine, proxies)
+    bench = get_benchmark(job.space, job.table, job.data_root)
+    if bench is None or not hasattr(bench, "frame"):
+        raise ZeronasError(f"correlate needs a benchmark table for {job.space}; it has none")
+    population, constraints = _population(job, space, info, bench.frame)
+    # a prefix of one seeded permutation: a smaller K is a subset of a larger one (and reuses its stored scores)
+    order = np.random.default_rng(job.seed).permutation(len(population))
+    picked = population.iloc[order[:job.sample]]
+    archs = [space.parse(a) for a in picked["arch"]]
+    bulk = BulkJob(job.space, job.dataset, tuple(proxies), job.settings, job.store, job.workers,
+                   data_root=job.data_root)
+    results, _ = score_archs(bulk, archs, progress=progress, console=console)
+
+    accuracy = picked[bench.column("test_acc", info)].to_numpy(dtype=np.float64)
+    scores = pd.DataFrame({"index": picked["index"].to_numpy(), "arch": picked["arch"].to_numpy(),
+                           "test_acc": accuracy})
+    for p in proxies:
+        scores[p] = [r.values[p] for r in results]
+    keys = [space.canonical_key(a) for a in archs]
+    first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())  # one row per network
+    seconds = {p: float(np.mean([results[i].seconds.get(p, 0.0) for i in first])) for p in proxies}
+    published = PUBLISHED_TAU.get(job.dataset, {}) if job.space == "nats-tss" and not constraints else {}
+    summary = _summary(scores, proxies, combos, seconds, published)
+    return CorrelateResult(summary, scores, len(population), len(first), constraints)
+
+
+def _summary(scores: pd.DataFrame, proxies, combos, seconds, published) -> pd.DataFrame:
+    """One row per proxy, then per combination (its cost is the sum of its members')."""
+    accuracy = scores["test_acc"].to_numpy()
+    columns = [(p, scores[p].to_numpy(), [p]) for p in proxies]
+    for label, combiner, members in combos:
+        combined = get_combiner(combiner)(scores[members].to_numpy())
+        columns.append((label, np.where(np.isinf(combined), np.nan, combined), members))
+    rows = []
+    for label, values, members in columns:
+        tau, rho = rank_correlation(values, accuracy)
+        rows.append({"proxy": label, "kendall_tau": tau, "spearman_rho": rho,
+                     "seconds_per_arch": sum(seconds[m] for m in members),
+                     "nan": int(np.isnan(values).sum()), "published_tau": published.get(label, math.nan)})
+    return pd.DataFrame(rows)
+
+
+def markdown_table(summary: pd.DataFrame) -> str:
+    """The summary as a GitHub Markdown table (no extra dependency)."""
+    head = "| proxy | Kendall τ | Spearman ρ | s/arch | NaN | FreeREA τ |"
+    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    fmt = lambda x, spec: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)  # noqa: E731
+    for r in summary.itertuples():
+        lines.append(f"| {r.proxy} | {fmt(r.kendall_tau, '.3f')} | {fmt(r.spearman_rho, '.3f')} | "
+                     f"{fmt(r.seconds_per_arch, '.3f')} | {r.nan} | {fmt(r.published_tau, '.2f')} |")
+    return "\n".join(lines)
+
+
+def default_out_dir(job: CorrelateJob, constraints: list[Constraint]) -> Path:
+    tag = "".join(f"-{re.sub(r'[^A-Za-z0-9.]+', '_', c.name)}{c.limit:g}" for c in constraints)
+    return Path("runs") / "correlate" / f"{job.space}-{job.dataset}-k{job.sample}-seed{job.seed}{tag}"
+
+
+def write_outputs(result: CorrelateResult, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "correlations.csv", out_dir / "scores.csv", out_dir / "correlations.md"]
+    result.summary.to_csv(paths[0], index=False)
+    result.scores.to_csv(paths[1], index=False)
+    paths[2].write_text(markdown_table(result.summary) + "\n")
+    return paths

@@ -1,0 +1,63 @@
+"""What `zeronas bench` runs: the methods of FreeREA's Table 3 and the constrained settings of Table 5."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zeronas.bench.replay import Method
+from zeronas.proxies import FREEREA_PROXIES
+from zeronas.scoring.tabular import TRAIN_PROXY
+
+# NATS-Bench's published time caps for its training-based searches (seconds of simulated training)
+TRAINING_TIME_CAPS = {"cifar10": 2e4, "cifar100": 4e4, "imagenet16-120": 1.2e5}
+# FreeREA Table 5: (max FLOPs as multiply-adds, max params)
+CONSTRAINTS = ((1e8, 8e5), (7e7, 5e5), (4e7, 3e5))
+
+
+@dataclass(frozen=True)
+class Job:
+    section: str  # 'table3' | 'table5'
+    dataset: str
+    method: Method
+    seed: int
+    limits: tuple[float, float] | None = None  # (flops, params)
+
+    @property
+    def key(self) -> str:
+        lim = "" if self.limits is None else f"|{self.limits[0]:g},{self.limits[1]:g}"
+        return f"{self.section}|{self.dataset}|{self.method.label}|{self.seed}{lim}"
+
+
+def _tag(fitness: tuple[str, ...]) -> str:
+    return "" if fitness == tuple(FREEREA_PROXIES) else f" [{'+'.join(fitness)}]"
+
+
+def table3_methods(dataset: str, budget: int, naswot_samples: int = 1000,
+                   fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)) -> list[Method]:
+    free = tuple(fitness)
+    return [
+        Method("FreeREA" + _tag(free), "freerea", "proxies", free, budget),
+        Method("FreeREA⁻ (rea)" + _tag(free), "rea", "proxies", free, budget),
+        Method(f"NASWOT (N={naswot_samples})", "naswot-rank", "proxies", ("naswot",), naswot_samples,
+               options={"samples": naswot_samples}),
+        Method("Random" + _tag(free), "random", "proxies", free, budget),
+        Method(f"REA, 12-epoch training ({budget} archs)", "rea", "training", (TRAIN_PROXY,), budget),
+        Method("REA, 12-epoch training (NATS-Bench time cap)", "rea", "training",
+               (TRAIN_PROXY,), None, TRAINING_TIME_CAPS[dataset]),
+    ]
+
+
+def plan(datasets: list[str], runs: int, budget: int, seed: int = 0, table3: bool = True,
+         table5: bool = True, constraints=CONSTRAINTS, naswot_samples: int = 1000,
+         fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)) -> list[Job]:
+    """fitness: the proxies FreeREA, FreeREA⁻ and random search combine (default FreeREA's own three)."""
+    jobs = []
+    for dataset in datasets:
+        if table3:
+            for method in table3_methods(dataset, budget, naswot_samples, fitness):
+                jobs += [Job("table3", dataset, method, seed + r) for r in range(runs)]
+        if table5:
+            method = Method("FreeREA" + _tag(tuple(fitness)), "freerea", "proxies", tuple(fitness), budget)
+            for limits in constraints:
+                jobs += [Job("table5", dataset, method, seed + r, tuple(limits)) for r in range(runs)]
+    return jobs

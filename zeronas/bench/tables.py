@@ -1,0 +1,79 @@
+"""Compact score tables: one row per benchmark cell with each proxy's value and seconds, read from a store.
+
+Every one of the benchmark's rows gets the scores of its canonical class's representative, so a table
+answers any architecture of the space without the store (or the shared images) being present.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import zeronas
+from zeronas.errors import ZeronasError
+from zeronas.scoring.scorer import Scores
+
+TABLES_DIR = Path(zeronas.__file__).resolve().parents[1] / "benchmarks" / "tables"
+
+
+def table_file(space: str, dataset: str, folder: str | Path | None = None) -> Path:
+    return Path(folder or TABLES_DIR) / f"{space}-{dataset}.csv.gz"
+
+
+def fit_time_model(scores: dict[str, Scores], proxies: list[str], flops: dict[str, float]) -> dict[str, list[float]]:
+    """Per proxy, seconds ≈ a + b·MFLOPs by least squares over the given (measured) networks."""
+    keys = [k for k in scores if k in flops]
+    if len(keys) < 2:
+        raise ZeronasError("the time model needs at least 2 measured networks")
+    x = np.array([flops[k] for k in keys])
+    design = np.column_stack([np.ones_like(x), x])
+    model = {}
+    for p in proxies:
+        y = np.array([scores[k].seconds[p] for k in keys])
+        (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+        model[p] = [float(a), float(b)]
+    return model
+
+
+def export_table(space, rows: pd.DataFrame, scores: dict[str, Scores], proxies: list[str], out: Path,
+                 time_model: dict[str, list[float]] | None = None, meta: dict | None = None) -> pd.DataFrame:
+    """Write `index, arch, <proxy>, <proxy>_s...` for every benchmark row (rows: columns index, arch).
+
+    With a time model (fit_time_model; needs the 'flops' proxy), `<proxy>_s` is its prediction for the
+    row's network instead of the measured seconds, so all rows are priced on one machine's scale."""
+    keys = [space.canonical_key(space.parse(a)) for a in rows["arch"]]
+    missing = sorted({k for k in keys if k not in scores})
+    if missing:
+        raise ZeronasError(f"{len(missing)} of {len(set(keys))} networks are not scored yet "
+                           "(finish `zeronas precompute` first)")
+    table = pd.DataFrame({"index": rows["index"].to_numpy(), "arch": rows["arch"].to_numpy()})
+    for p in proxies:
+        table[p] = [scores[k].values[p] for k in keys]
+    for p in proxies:
+        if time_model:
+            a, b = time_model[p]
+            table[f"{p}_s"] = [max(0.0, a + b * scores[k].values["flops"]) for k in keys]
+        else:
+            table[f"{p}_s"] = [scores[k].seconds[p] for k in keys]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False, float_format="%.7g", compression={"method": "gzip", "mtime": 0})
+    info = dict(meta or {}, rows=len(table), networks=len(set(keys)), proxies=proxies,
+                seconds="time model a + b*MFLOPs" if time_model else "measured", time_model=time_model)
+    out.with_name(out.name.replace(".csv.gz", ".json")).write_text(json.dumps(info, indent=1) + "\n")
+    return table
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise ZeronasError(f"score table not found: {path} (run `zeronas precompute` then `zeronas export-table`)")
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:  # truncated or foreign file: one line
+        raise ZeronasError(f"cannot read score table {path}: {exc}") from None
+    if not {"index", "arch"} <= set(frame.columns):
+        raise ZeronasError(f"{path} is not a zeronas score table (no index/arch columns)")
+    return frame

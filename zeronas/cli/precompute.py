@@ -1,0 +1,100 @@
+"""`zeronas precompute` (score every network of a space into the store) and `zeronas export-table`
+(write the compact per-benchmark-row table that tabular searches and `zeronas bench` replay)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from zeronas.errors import ZeronasError
+
+DEFAULT_PROXIES = "naswot,logsynflow,synflow,skip,params,flops"
+out = Console()
+
+
+def _proxy_list(text: str) -> list[str]:
+    from zeronas.proxies import get_proxies
+
+    return [p.name for p in get_proxies(text)]
+
+
+def precompute(
+    space: str = typer.Option("nats-tss", help="Search space."),
+    dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
+    proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to compute."),
+    workers: int = typer.Option(2, help="Scoring processes, one core each."),
+    store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
+                                        help="SQLite score store (default runs/zeronas.sqlite)."),
+    limit: Optional[int] = typer.Option(None, help="Score only the first N networks (canonical-key order)."),
+    inits: int = typer.Option(3, help="Initialisations averaged per network."),
+    batch_size: int = typer.Option(64, help="Images per scoring batch."),
+    seed: int = typer.Option(0, help="Seed of initialisations and batches."),
+    data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
+):
+    """Score every unique network of a space (one per canonical key); interrupt and rerun to resume."""
+    from zeronas.scoring.bulk import BulkJob, score_archs
+    from zeronas.scoring.scorer import ScoringSettings
+    from zeronas.spaces import get_space
+    from zeronas.store import default_store_path
+
+    if limit is not None and limit < 1:
+        raise ZeronasError(f"--limit must be at least 1, got {limit}")
+    space_obj = get_space(space)
+    reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in space_obj.all()}.items())
+    archs = [arch for _, arch in reps][:limit]
+    path = default_store_path(store)
+    job = BulkJob(space, dataset, tuple(_proxy_list(proxies)), ScoringSettings(inits, batch_size, seed),
+                  str(path), workers, data_root=data_root)
+    results, _ = score_archs(job, archs)
+    fresh = [r for r in results if not r.cached]
+    per_arch = sum(r.total_seconds for r in fresh) / len(fresh) if fresh else 0.0
+    out.print(f"{len(results)} networks in {path} ({len(fresh)} computed now, {per_arch:.2f} s each)", soft_wrap=True)
+
+
+def export_table(
+    space: str = typer.Option("nats-tss", help="Search space (its benchmark table lists the rows)."),
+    dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
+    proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to export."),
+    store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE", help="SQLite score store."),
+    out_dir: Optional[str] = typer.Option(None, "--out", help="Folder (default benchmarks/tables in the checkout)."),
+    time_model_from: Optional[str] = typer.Option(
+        None, help="Price every row with a + b·MFLOPs fitted to the seconds measured in this store "
+                   "(one machine), instead of each row's own measured seconds."),
+    inits: int = typer.Option(3), batch_size: int = typer.Option(64), seed: int = typer.Option(0),
+    table: Optional[str] = typer.Option(None, "--table", envvar="ZERONAS_NATS_TABLE", help="Benchmark CSV."),
+    data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
+):
+    """Write <out>/<space>-<dataset>.csv.gz: every benchmark row's proxy values and seconds."""
+    from zeronas.bench.tables import export_table as write, fit_time_model, table_file
+    from zeronas.data.datasets import get_dataset
+    from zeronas.groundtruth import get_benchmark
+    from zeronas.scoring.scorer import ScoringSettings
+    from zeronas.spaces import get_space
+    from zeronas.store import default_store_path, open_store
+
+    names = _proxy_list(proxies)
+    info = get_dataset(dataset)
+    space_obj = get_space(space)
+    gt = get_benchmark(space, table, data_root)
+    if gt is None or not hasattr(gt, "frame"):
+        raise ZeronasError(f"export-table needs a benchmark table listing every cell of {space}")
+    tag = ScoringSettings(inits, batch_size, seed).tag()
+    with_flops = names if "flops" in names else names + ["flops"]
+    db = open_store(default_store_path(store))
+    scores = db.all_scores(space, info.name, tag, names if not time_model_from else with_flops)
+    model = None
+    if time_model_from:
+        measured = open_store(time_model_from).all_scores(space, info.name, tag, with_flops)
+        model = fit_time_model(measured, names, {k: s.values["flops"] for k, s in measured.items()})
+    path = table_file(space, info.name, out_dir)
+    meta = dict(space=space, dataset=info.name, settings=tag, store=str(default_store_path(store)),
+                time_model_from=time_model_from, time_model_networks=len(measured) if time_model_from else None)
+    frame = write(space_obj, gt.frame, scores, names, path, model, meta)
+    out.print(f"wrote {path}: {len(frame)} rows, {len(frame.columns)} columns", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("precompute")(precompute)
+    app.command("export-table")(export_table)

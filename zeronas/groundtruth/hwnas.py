@@ -1,0 +1,62 @@
+"""HW-NAS-Bench (Li et al., ICLR 2021): measured/simulated hardware cost of every NATS-Bench cell.
+
+Reads ../shared/benchmarks/hw-nas-bench.csv; columns are `<device>_<metric>_<dataset suffix>`, rows
+share NATS-Bench's `arch` strings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from zeronas.data.datasets import DatasetInfo
+from zeronas.errors import ZeronasError
+from zeronas.paths import data_root, require_file
+
+HWNAS_ENV = "ZERONAS_HWNAS_TABLE"
+
+
+class HwNasTable:
+    def __init__(self, path: Path):
+        self.path = path
+        self.frame = _read(str(path))
+        self._latency = re.compile(r"(\w+?)_latency_(\w+)")
+
+    @classmethod
+    def load(cls, override=None, root=None) -> "HwNasTable":
+        path = Path(override) if override else (Path(os.environ[HWNAS_ENV]) if os.environ.get(HWNAS_ENV)
+                                                 else data_root(root) / "benchmarks" / "hw-nas-bench.csv")
+        return cls(require_file(path, "HW-NAS-Bench table", f"set {HWNAS_ENV} or --data-root"))
+
+    def devices(self) -> list[str]:
+        """Devices with a latency column, in table order."""
+        found = [m.group(1) for c in self.frame.columns if (m := self._latency.fullmatch(c))]
+        return list(dict.fromkeys(found))
+
+    def latency_column(self, device: str, dataset: DatasetInfo) -> str:
+        if device not in self.devices():
+            raise ZeronasError(f"unknown latency device {device!r}; known: {', '.join(self.devices())}")
+        col = f"{device}_latency_{dataset.table_suffix}"
+        if col not in self.frame.columns:
+            raise ZeronasError(f"{self.path} has no column {col!r} for {dataset.name}")
+        return col
+
+    def latencies(self, device: str, dataset: DatasetInfo) -> dict[str, float]:
+        """Milliseconds per architecture string."""
+        col = self.latency_column(device, dataset)
+        return dict(zip(self.frame["arch"], self.frame[col].astype(float)))
+
+
+@lru_cache(maxsize=2)
+def _read(path: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:
+        raise ZeronasError(f"cannot read HW-NAS-Bench table {path}: {str(exc).splitlines()[0]}") from None
+    if "arch" not in frame.columns or not any("_latency_" in c for c in frame.columns):
+        raise ZeronasError(f"{path} is not a HW-NAS-Bench table: needs 'arch' and '<device>_latency_<dataset>' columns")
+    return frame

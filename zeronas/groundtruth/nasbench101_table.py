@@ -1,0 +1,143 @@
+"""NAS-Bench-101 ground truth (../shared/benchmarks/nasbench101.npz): CIFAR-10 test accuracy at 108 epochs.
+
+Rows are found by the benchmark's graph hash, so any vertex order of a cell finds its row. Parameters
+come from the table; multiply-adds are computed for all rows at once from the cells (the same count
+the search's cost model makes on the built network), so the optimum under FLOPs/params limits takes
+seconds instead of building 423,624 networks.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from zeronas.data.datasets import DatasetInfo
+from zeronas.errors import ZeronasError
+from zeronas.paths import data_root, require_file
+from zeronas.spaces.nasbench101 import Cell, NasBench101Space
+from zeronas.spaces.nasbench101_net import network_costs
+
+TABLE_ENV = "ZERONAS_NB101_TABLE"
+REQUIRED = ("hash", "num_vertices", "adjacency", "ops", "params", "test_acc")
+
+
+def table_path(override: str | os.PathLike | None = None, root: str | None = None) -> Path:
+    """--table, else $ZERONAS_NB101_TABLE, else the shared data folder's copy."""
+    return Path(override or os.environ.get(TABLE_ENV) or data_root(root) / "benchmarks" / "nasbench101.npz")
+
+
+class NasBench101Table:
+    """One row per unique cell, sorted by hash; accuracies reported in % like the NATS-Bench table."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.arrays = _read(str(path))
+        self.hashes = self.arrays["hash"]
+        self.space = NasBench101Space()
+
+    @classmethod
+    def load(cls, override=None, root=None) -> "NasBench101Table":
+        path = require_file(table_path(override, root), "NAS-Bench-101 table",
+                            f"pass --table or set {TABLE_ENV}")
+        return cls(path)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def row_of_hash(self, key: str) -> int | None:
+        i = int(np.searchsorted(self.hashes, key))
+        return i if i < len(self.hashes) and self.hashes[i] == key else None
+
+    def index_of(self, arch_str: str) -> int:
+        """Row number in the table of a cell given in any vertex order (pruned first)."""
+        cell = self.space.parse(arch_str)
+        row = self.row_of_hash(self.space.canonical_key(cell))
+        if row is None:
+            raise ZeronasError(f"cell {arch_str!r} is not in {self.path}")
+        return row
+
+    def cell(self, index: int) -> Cell:
+        """The cell stored in a row, exactly as stored."""
+        if not 0 <= index < len(self):
+            raise ZeronasError(f"index {index} out of range 0..{len(self) - 1}")
+        n = int(self.arrays["num_vertices"][index])
+        matrix = self.arrays["adjacency"][index, :n, :n]
+        return Cell(tuple(int(x) for x in self.arrays["ops"][index, 1:n - 1]), tuple(map(tuple, matrix.tolist())))
+
+    def arch_of(self, index: int) -> str:
+        return self.space.format(self.cell(index))
+
+    def _check(self, dataset: DatasetInfo) -> None:
+        if dataset.name not in self.space.datasets:
+            raise ZeronasError(f"NAS-Bench-101 has results for cifar10 only, not {dataset.name}")
+
+    def test_acc(self, arch_str: str, dataset: DatasetInfo) -> float:
+        """Mean test accuracy (%) over the benchmark's three training runs."""
+        self._check(dataset)
+        return float(self.arrays["test_acc"][self.index_of(arch_str)]) * 100
+
+    def params(self, arch_str: str) -> int:
+        return int(self.arrays["params"][self.index_of(arch_str)])
+
+    def flops(self) -> np.ndarray:
+        """Multiply-adds of every row's network for one 32×32 image (computed once per table)."""
+        return _flops(str(self.path))
+
+    def optimum(self, dataset: DatasetInfo, feasible: Callable[[str], bool] | None = None) -> tuple[str, float]:
+        """Best test accuracy; with a predicate on cell strings, rows are tried from the best down."""
+        self._check(dataset)
+        acc = self.arrays["test_acc"]
+        for index in np.argsort(-acc, kind="stable"):
+            arch = self.arch_of(int(index))
+            if feasible is None or feasible(arch):
+                return arch, float(acc[index]) * 100
+        raise ZeronasError("no architecture in the benchmark table satisfies the constraints")
+
+    def optimum_within(self, dataset: DatasetInfo, limits: dict[str, float]) -> tuple[str, float]:
+        """Best test accuracy among rows with params/flops at most the given limits (vectorised)."""
+        self._check(dataset)
+        ok = np.ones(len(self), dtype=bool)
+        for name, limit in limits.items():
+            if name == "params":
+                ok &= self.arrays["params"] <= limit
+            elif name == "flops":
+                ok &= self.flops() <= limit
+            else:
+                raise ZeronasError(f"NAS-Bench-101 has no {name!r} column to constrain the optimum")
+        if not ok.any():
+            raise ZeronasError("no architecture in the benchmark table satisfies the constraints")
+        acc = np.where(ok, self.arrays["test_acc"], -np.inf)
+        best = int(np.argmax(acc))
+        return self.arch_of(best), float(acc[best]) * 100
+
+
+@lru_cache(maxsize=2)
+def _read(path: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path) as f:
+            missing = [k for k in REQUIRED if k not in f.files]
+            if missing:
+                raise ZeronasError(f"{path} is not a NAS-Bench-101 table: missing array(s) {', '.join(missing)}")
+            arrays = {k: f[k] for k in REQUIRED}
+    except ZeronasError:
+        raise
+    except Exception as exc:
+        raise ZeronasError(f"cannot read NAS-Bench-101 table {path}: {str(exc).splitlines()[0]}") from None
+    if not (len(arrays["hash"]) and np.all(arrays["hash"][1:] > arrays["hash"][:-1])):
+        raise ZeronasError(f"{path} is not a NAS-Bench-101 table: rows must be sorted by unique hash")
+    return arrays
+
+
+@lru_cache(maxsize=2)
+def _flops(path: str) -> np.ndarray:
+    arrays = _read(path)
+    sizes = arrays["num_vertices"]
+    out = np.zeros(len(sizes), dtype=np.int64)
+    for n in np.unique(sizes):
+        rows = np.flatnonzero(sizes == n)
+        out[rows] = network_costs(arrays["adjacency"][rows, :n, :n], arrays["ops"][rows, :n])[1]
+    return out

@@ -1,0 +1,91 @@
+"""Score sources that replay tables instead of computing: precomputed proxy scores, and the benchmark's
+own training results for the training-based reference search. Paired with SimulatedClock, a search
+costs the recorded seconds of what it scored, whatever machine replays it (FreeREA's methodology)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Hashable
+
+import numpy as np
+import pandas as pd
+
+from zeronas.errors import ZeronasError
+from zeronas.scoring.scorer import Scores
+
+
+class TableScores:
+    """Proxy scores (and their seconds) looked up by canonical key in a precomputed table."""
+
+    def __init__(self, space, frame: pd.DataFrame, proxies: list[str] | None = None, source: str = "table"):
+        available = [c for c in frame.columns if c not in ("index", "arch") and not c.endswith("_s")]
+        self.proxy_names = list(proxies or available)
+        absent = [p for p in self.proxy_names if p not in available or f"{p}_s" not in frame.columns]
+        if absent:
+            raise ZeronasError(f"{source} has no column for proxy {absent[0]!r}; it has: {', '.join(available)}")
+        self.space = space
+        self.nonfinite: Counter = Counter()
+        values = frame[self.proxy_names].to_numpy(dtype=np.float64)
+        seconds = frame[[f"{p}_s" for p in self.proxy_names]].to_numpy(dtype=np.float64)
+        self._rows: dict[str, tuple] = {}
+        for arch, v, s in zip(frame["arch"], values, seconds):
+            key = space.canonical_key(space.parse(arch))
+            self._rows.setdefault(key, (tuple(v), tuple(s)))
+
+    @classmethod
+    def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> "TableScores":
+        from zeronas.bench.tables import read_table
+
+        return cls(space, read_table(path), proxies, str(path))
+
+    def lookup(self, arch: Hashable) -> Scores:
+        key = self.space.canonical_key(arch)
+        try:
+            v, s = self._rows[key]
+        except KeyError:
+            raise ZeronasError(f"{self.space.format(arch)} is not in the score table") from None
+        values = {p: (x if math.isfinite(x) else math.nan) for p, x in zip(self.proxy_names, v)}
+        self.nonfinite.update(p for p, x in values.items() if math.isnan(x))
+        return Scores(values, dict(zip(self.proxy_names, s)))
+
+    def score_many(self, archs: list[Hashable]) -> list[Scores]:
+        return [self.lookup(a) for a in archs]
+
+
+TRAIN_EPOCHS = 12  # NATS-Bench's searches use the 12-epoch schedule (valid_acc_12ep_*)
+TRAIN_PROXY = "valid_acc_12ep"
+
+
+class TrainingScores:
+    """The training-based reference (NATS-Bench's REA): fitness = 12-epoch validation accuracy, cost =
+    12 × the recorded training seconds per epoch (CIFAR-100 has no column of its own: CIFAR-10's)."""
+
+    proxy_names = [TRAIN_PROXY]
+
+    def __init__(self, space, frame: pd.DataFrame, dataset):
+        suffix = dataset.table_suffix
+        time_col = f"train_s_per_epoch_{'cifar10' if suffix == 'cifar100' else suffix}"
+        for col in (f"valid_acc_12ep_{suffix}", time_col):
+            if col not in frame.columns:
+                raise ZeronasError(f"the benchmark table has no column {col!r}")
+        self.space = space
+        self.nonfinite: Counter = Counter()
+        self._rows = {space.parse(a): (float(v), TRAIN_EPOCHS * float(t))
+                      for a, v, t in zip(frame["arch"], frame[f"valid_acc_12ep_{suffix}"], frame[time_col])}
+
+    def score_many(self, archs: list[Hashable]) -> list[Scores]:
+        out = []
+        for arch in archs:
+            acc, seconds = self._rows[tuple(arch)]
+            out.append(Scores({TRAIN_PROXY: acc}, {TRAIN_PROXY: seconds}))
+        return out
+
+
+def open_table(space, dataset: str, path: str | Path | bool | None, proxies: list[str]) -> TableScores:
+    """`--tabular` with no path means the committed table benchmarks/tables/<space>-<dataset>.csv.gz."""
+    from zeronas.bench.tables import table_file
+
+    chosen = table_file(space.name, dataset) if path in (None, True, "", "default") else Path(path)
+    return TableScores.load(space, chosen, proxies)
