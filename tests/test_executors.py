@@ -124,6 +124,12 @@ def test_ray_equals_in_process(ray_cluster, archs, expected):
     assert ray_cluster.is_initialized()  # a cluster the executor did not start is left running
 
 
+RAY_FAULTS = pytest.mark.skipif(
+    os.environ.get("ZERONAS_RAY_FAULT_TESTS") != "1",
+    reason="Ray actor-restart tests can stall for minutes on a loaded machine; set ZERONAS_RAY_FAULT_TESTS=1")
+
+
+@RAY_FAULTS
 def test_ray_worker_death_is_retried_then_reported(ray_cluster, tmp_path, archs, expected):
     ex = make_executor(dying_spec(tmp_path / "once", 1), "ray", 1)
     try:
@@ -137,6 +143,7 @@ def test_ray_worker_death_is_retried_then_reported(ray_cluster, tmp_path, archs,
     assert (tmp_path / "twice").read_text() == "xx"
 
 
+@RAY_FAULTS
 def test_ray_hung_worker_times_out(ray_cluster, tmp_path, archs):
     ex = make_executor(dying_spec(tmp_path / "tally", -1), "ray", 1, task_timeout=3)
     with pytest.raises(ZeronasError, match="no scoring result from Ray within 3 s"):

@@ -17,9 +17,22 @@ DEFAULT_TIMEOUT_S = 600.0
 _worker_scorer = None
 
 
+def _die_with_parent() -> None:
+    """Linux: a worker whose parent is killed (SIGTERM, kill -9) exits instead of computing on as an orphan."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _init_worker(spec: ScorerSpec) -> None:
     global _worker_scorer
     import torch
+
+    _die_with_parent()
 
     torch.set_num_threads(1)  # one core per worker: processes, not threads, share the machine
     _worker_scorer = spec.build()
