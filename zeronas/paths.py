@@ -33,3 +33,13 @@ def require_file(path: Path, what: str, hint: str = "") -> Path:
         extra = f" ({hint})" if hint else ""
         raise ZeronasError(f"{what} not found: {path}{extra}")
     return path
+
+
+def read_csv_table(path: str | os.PathLike, what: str):
+    """A benchmark CSV as a DataFrame; an unreadable file is a one-line error naming what it should be."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except Exception as exc:
+        raise ZeronasError(f"cannot read {what} table {path}: {str(exc).splitlines()[0]}") from None

@@ -15,7 +15,7 @@ import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file
+from zeronas.paths import data_root, require_file, read_csv_table
 
 HWNAS_ENV = "ZERONAS_HWNAS_TABLE"
 
@@ -53,10 +53,7 @@ class HwNasTable:
 
 @lru_cache(maxsize=2)
 def _read(path: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:
-        raise ZeronasError(f"cannot read HW-NAS-Bench table {path}: {str(exc).splitlines()[0]}") from None
+    frame = read_csv_table(path, "HW-NAS-Bench")
     if "arch" not in frame.columns or not any("_latency_" in c for c in frame.columns):
         raise ZeronasError(f"{path} is not a HW-NAS-Bench table: needs 'arch' and '<device>_latency_<dataset>' columns")
     return frame

@@ -11,7 +11,7 @@ import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file
+from zeronas.paths import data_root, require_file, read_csv_table
 
 TABLE_ENV = "ZERONAS_NATS_TABLE"
 REQUIRED = ("index", "arch", "test_acc_cifar10", "test_acc_cifar100", "test_acc_imagenet16")
@@ -76,10 +76,7 @@ class NatsTable:
 
 @lru_cache(maxsize=4)
 def _read(path: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:
-        raise ZeronasError(f"cannot read NATS-Bench table {path}: {str(exc).splitlines()[0]}") from None
+    frame = read_csv_table(path, "NATS-Bench")
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise ZeronasError(f"{path} is not a NATS-Bench table: missing column(s) {', '.join(missing)}")
