@@ -323,3 +323,39 @@ def test_other_datasets_are_rejected_in_one_line():
                         "--dataset", "cifar100", "--budget", "2"], capture_output=True, text=True, timeout=300)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "cifar10 only" in lines[0]
+
+
+def test_cost_model_prices_cells_in_closed_form_equal_to_built_networks(space):
+    from zeronas.search.constraints import CostModel
+
+    costs, rng = CostModel(space, CIFAR10), random.Random(7)
+    for _ in range(3):
+        cell = space.sample(rng)
+        model = space.build_model(cell, 10)
+        assert costs.params(cell) == count_params(model)
+        assert costs.flops(cell) == count_flops(model, 32)
+
+
+def test_report_names_the_benchmark_its_accuracy_comes_from():
+    report = run_search("nasbench101", "cifar10", budget=2, strategy="random", seed=0, proxies=("skip",))
+    assert report.benchmark == "NAS-Bench-101, 108 epochs"
+
+
+def test_precompute_scores_a_seeded_sample_and_needs_one(tmp_path):
+    from zeronas.store import open_store
+
+    store = tmp_path / "nb101.sqlite"
+    base = [sys.executable, "-m", "zeronas.cli.main", "precompute", "--space", "nasbench101",
+            "--proxies", "skip,params", "--workers", "1", "--store", str(store)]
+    r = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "--sample" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run(base + ["--sample", "5"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "5 networks" in r.stdout
+    scores = open_store(store).all_scores("nasbench101", "cifar10", ScoringSettings().tag(), ["skip", "params"])
+    assert len(scores) == 5 and all(s.values["params"] > 0 for s in scores.values())
+
+
+def test_tabular_replay_is_refused_for_a_space_too_large_to_tabulate():
+    with pytest.raises(ZeronasError, match="too large"):
+        run_search("nasbench101", "cifar10", budget=2, proxies=("skip",), tabular="default")

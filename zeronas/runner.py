@@ -42,6 +42,7 @@ class SearchReport:
     optimum_arch: str | None = None
     regret: float | None = None
     benchmark_index: int | None = None
+    benchmark: str | None = None  # which ground truth test_acc comes from
     exported: dict[str, str] = field(default_factory=dict)  # kind -> file written by --export
 
     def to_dict(self) -> dict:
@@ -113,6 +114,7 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
 def _add_ground_truth(report: SearchReport, gt, info, space_obj, constraints) -> None:
     report.test_acc = gt.test_acc(report.arch, info)
     report.benchmark_index = gt.index_of(report.arch)
+    report.benchmark = getattr(gt, "label", type(gt).__name__)
     feasible = None
     if constraints:
         feasible = lambda text: all(c.ok(space_obj.parse(text)) for c in constraints)  # noqa: E731

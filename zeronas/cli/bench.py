@@ -38,7 +38,7 @@ def bench(
     fitness: str = typer.Option("naswot,logsynflow,skip", help="Proxies FreeREA, FreeREA⁻ and random combine."),
     workers: int = typer.Option(2, help="Processes replaying searches, one core each."),
     tables: Optional[str] = typer.Option(None, "--tables", help="Folder of score tables (default benchmarks/tables)."),
-    table: Optional[str] = typer.Option(None, "--table", envvar="ZERONAS_NATS_TABLE", help="NATS-Bench CSV."),
+    table: Optional[str] = typer.Option(None, "--table", help="NATS-Bench CSV (default: shared data or $ZERONAS_NATS_TABLE)."),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
 ):
     """Replay R seeded searches per method on the score tables; write Markdown, CSV and PNG figures."""

@@ -28,7 +28,7 @@ def correlate(
     max_params: Optional[str] = typer.Option(None, help="Only architectures under this many parameters."),
     max_latency: Optional[str] = typer.Option(None, help="Only architectures under a HW-NAS-Bench latency, DEVICE:MS."),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
-    table: Optional[str] = typer.Option(None, "--table", envvar="ZERONAS_NATS_TABLE", help="Benchmark CSV."),
+    table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (default: shared data)."),
 ):
     """Kendall τ / Spearman ρ of each proxy against benchmark test accuracy, as Markdown and CSV."""
     from zeronas.analysis.correlate import CorrelateJob, default_out_dir, markdown_table, run_correlate, write_outputs

@@ -22,8 +22,8 @@ out = Console()
 
 DataRoot = typer.Option(None, "--data-root", envvar="ZERONAS_DATA",
                         help="Shared data folder (default: ../shared beside the checkout).")
-TablePath = typer.Option(None, "--table", envvar="ZERONAS_NATS_TABLE",
-                         help="NATS-Bench ground-truth CSV (default: <data-root>/benchmarks/nats-tss.csv).")
+TablePath = typer.Option(None, "--table", help="The space's ground-truth table (default: the shared data's "
+                         "nats-tss.csv or nasbench101.npz; env ZERONAS_NATS_TABLE / ZERONAS_NB101_TABLE).")
 
 
 def _progress_bar(total: Optional[int]):
@@ -99,13 +99,13 @@ def _print_report(r) -> None:
         t.add_row("benchmark index", str(r.benchmark_index))
     t.add_row("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items()))
     t.add_row("params", f"{r.params_m:.6f} M")
-    t.add_row("flops", f"{r.flops_m:.2f} M multiply-adds (NATS-Bench 'FLOPs')")
+    t.add_row("flops", f"{r.flops_m:.2f} M multiply-adds (the benchmarks' 'FLOPs')")
     t.add_row("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each")
     t.add_row("wall time", f"{r.wall_s:.1f} s")
     if r.nonfinite:
         t.add_row("non-finite", ", ".join(f"{k}: {v}" for k, v in r.nonfinite.items()) + " (ranked last)")
     if r.test_acc is not None:
-        t.add_row("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, NATS-Bench 200 epochs)")
+        t.add_row("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, {r.benchmark})")
         scope = "feasible optimum" if r.constraints else "optimum"
         t.add_row(scope, f"{r.optimum_acc:.2f} %  regret {r.regret:.2f}")
     for kind, path in r.exported.items():

@@ -28,6 +28,9 @@ def precompute(
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
                                         help="SQLite score store (default runs/zeronas.sqlite)."),
     limit: Optional[int] = typer.Option(None, help="Score only the first N networks (canonical-key order)."),
+    sample: Optional[int] = typer.Option(None, help="Score a seeded uniform sample of N benchmark cells instead of "
+                                         "every network (needed for nasbench101: 423,624 cells)."),
+    table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (for --sample)."),
     inits: int = typer.Option(3, help="Initialisations averaged per network."),
     batch_size: int = typer.Option(64, help="Images per scoring batch."),
     seed: int = typer.Option(0, help="Seed of initialisations and batches."),
@@ -39,10 +42,12 @@ def precompute(
     from zeronas.spaces import get_space
     from zeronas.store import default_store_path
 
-    if limit is not None and limit < 1:
-        raise ZeronasError(f"--limit must be at least 1, got {limit}")
+    for name, value in (("--limit", limit), ("--sample", sample)):
+        if value is not None and value < 1:
+            raise ZeronasError(f"{name} must be at least 1, got {value}")
     space_obj = get_space(space)
-    reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in space_obj.all()}.items())
+    cells = _sampled_cells(space_obj, sample, seed, table, data_root) if sample else _all_cells(space_obj)
+    reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in cells}.items())
     archs = [arch for _, arch in reps][:limit]
     path = default_store_path(store)
     job = BulkJob(space, dataset, tuple(_proxy_list(proxies)), ScoringSettings(inits, batch_size, seed),
@@ -51,6 +56,26 @@ def precompute(
     fresh = [r for r in results if not r.cached]
     per_arch = sum(r.total_seconds for r in fresh) / len(fresh) if fresh else 0.0
     out.print(f"{len(results)} networks in {path} ({len(fresh)} computed now, {per_arch:.2f} s each)", soft_wrap=True)
+
+
+def _all_cells(space_obj) -> list:
+    if not hasattr(space_obj, "all"):
+        raise ZeronasError(f"{space_obj.name} is too large to enumerate: pass --sample N to score a seeded "
+                           "uniform sample of its benchmark cells")
+    return list(space_obj.all())
+
+
+def _sampled_cells(space_obj, sample: int, seed: int, table, data_root) -> list:
+    """A prefix of one seeded permutation of the benchmark's rows: a larger N extends a smaller one."""
+    import numpy as np
+
+    from zeronas.groundtruth import get_benchmark
+
+    gt = get_benchmark(space_obj.name, table, data_root)
+    if gt is None:
+        raise ZeronasError(f"--sample draws from a benchmark table; {space_obj.name} has none")
+    rows = np.random.default_rng(seed).permutation(len(gt))[:sample]
+    return [space_obj.parse(gt.arch_of(int(r))) for r in rows]
 
 
 def export_table(
@@ -63,7 +88,7 @@ def export_table(
         None, help="Price every row with a + b·MFLOPs fitted to the seconds measured in this store "
                    "(one machine), instead of each row's own measured seconds."),
     inits: int = typer.Option(3), batch_size: int = typer.Option(64), seed: int = typer.Option(0),
-    table: Optional[str] = typer.Option(None, "--table", envvar="ZERONAS_NATS_TABLE", help="Benchmark CSV."),
+    table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (default: shared data)."),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
 ):
     """Write <out>/<space>-<dataset>.csv.gz: every benchmark row's proxy values and seconds."""

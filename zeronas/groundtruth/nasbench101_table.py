@@ -33,6 +33,8 @@ def table_path(override: str | os.PathLike | None = None, root: str | None = Non
 class NasBench101Table:
     """One row per unique cell, sorted by hash; accuracies reported in % like the NATS-Bench table."""
 
+    label = "NAS-Bench-101, 108 epochs"
+
     def __init__(self, path: Path):
         self.path = path
         self.arrays = _read(str(path))

@@ -28,6 +28,8 @@ def table_path(override: str | os.PathLike | None = None, root: str | None = Non
 class NatsTable:
     """One row per cell, indexed by the official architecture string."""
 
+    label = "NATS-Bench, 200 epochs"
+
     def __init__(self, path: Path):
         self.path = path
         self.frame = _read(str(path))
@@ -47,6 +49,9 @@ class NatsTable:
 
     def index_of(self, arch_str: str) -> int:
         return int(self.row(arch_str)["index"])
+
+    def __len__(self) -> int:
+        return len(self.frame)
 
     def arch_of(self, index: int) -> str:
         if not 0 <= index < len(self.frame):

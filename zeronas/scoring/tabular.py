@@ -87,5 +87,8 @@ def open_table(space, dataset: str, path: str | Path | bool | None, proxies: lis
     """`--tabular` with no path means the committed table benchmarks/tables/<space>-<dataset>.csv.gz."""
     from zeronas.bench.tables import table_file
 
+    if not hasattr(space, "all"):  # a replayed search may move to any cell, so the table must hold them all
+        raise ZeronasError(f"tabular replay needs scores for every cell, which {space.name} is too large for; "
+                           "precompute a sample into --store instead (searches then reuse it)")
     chosen = table_file(space.name, dataset) if path in (None, True, "", "default") else Path(path)
     return TableScores.load(space, chosen, proxies)

@@ -44,6 +44,7 @@ class Constraint:
 class CostModel:
     """Exact params / multiply-adds of an architecture's network for one dataset, memoised.
 
+    A space with a closed-form `network_costs(arch, num_classes)` is priced without building networks.
     For spaces whose cost is a sum over edges (every cell shares one genotype, each op's cost depends only
     on its edge's stage), the cost of any cell is the empty cell's plus each edge's op increment: 1 + E×(K-1)
     counted networks then price all K^E cells exactly.
@@ -59,6 +60,8 @@ class CostModel:
         return count_params(model), count_flops(model, self.dataset.resolution)
 
     def _compute(self, arch) -> tuple[int, int]:
+        if hasattr(self.space, "network_costs"):
+            return self.space.network_costs(arch, self.dataset.num_classes)
         if not getattr(self.space, "edge_additive_costs", False):
             return self._count(arch)
         base_arch = self.space.smallest()
