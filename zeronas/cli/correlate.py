@@ -19,7 +19,7 @@ def correlate(
                                          "comma-separated (default members: all --proxies)."),
     inits: int = typer.Option(1, help="Initialisations averaged per model proxy."),
     batch_size: int = typer.Option(64, "--batch-size", help="Real images per scoring batch."),
-    workers: int = typer.Option(1, help="Scoring processes."),
+    workers: int = typer.Option(2, help="Scoring processes, one core each (1 = in this process)."),
     store: Optional[str] = typer.Option(None, help="SQLite score store, for resume (default $ZERONAS_STORE or "
                                                    "runs/zeronas.sqlite); 'none' to keep nothing."),
     out: Optional[str] = typer.Option(None, help="Output folder for CSV/PNG (default runs/correlate/<run>)."),
