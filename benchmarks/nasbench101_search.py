@@ -45,8 +45,8 @@ def main() -> None:
         for line in log.read_text().splitlines():
             row = json.loads(line)
             done[row["strategy"], row["seed"], row["budget"]] = row
-    for strategy in args.strategies.split(","):
-        for seed in seed_list(args.seeds):
+    for seed in seed_list(args.seeds):  # seed-major: an interrupted batch still has paired runs
+        for strategy in args.strategies.split(","):
             if (strategy, seed, args.budget) in done:
                 continue
             load, t0 = os.getloadavg()[0], time.perf_counter()
