@@ -114,7 +114,7 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
 def _add_ground_truth(report: SearchReport, gt, info, space_obj, constraints) -> None:
     report.test_acc = gt.test_acc(report.arch, info)
     report.benchmark_index = gt.index_of(report.arch)
-    report.benchmark = getattr(gt, "label", type(gt).__name__)
+    report.benchmark = gt.label
     feasible = None
     if constraints:
         feasible = lambda text: all(c.ok(space_obj.parse(text)) for c in constraints)  # noqa: E731

@@ -34,6 +34,7 @@ class NatsTable:
         self.path = path
         self.frame = _read(str(path))
         self._by_arch = pd.Series(range(len(self.frame)), index=self.frame["arch"].values)
+        self._by_index = pd.Series(self.frame["arch"].values, index=self.frame["index"].values)
 
     @classmethod
     def load(cls, override=None, root=None) -> "NatsTable":
@@ -56,7 +57,7 @@ class NatsTable:
     def arch_of(self, index: int) -> str:
         if not 0 <= index < len(self.frame):
             raise ZeronasError(f"index {index} out of range 0..{len(self.frame) - 1}")
-        return str(self.frame.loc[self.frame["index"] == index, "arch"].iloc[0])
+        return str(self._by_index[index])
 
     def column(self, metric: str, dataset: DatasetInfo) -> str:
         col = f"{metric}_{dataset.table_suffix}"
