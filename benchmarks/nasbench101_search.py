@@ -2,7 +2,7 @@
 then the mean ± std test accuracy per strategy.
 
     python benchmarks/nasbench101_search.py [--seeds 0-4] [--strategies freerea,random] [--budget 300]
-                                            [--workers 2] [--out runs/nasbench101-search]
+                                            [--workers 2] [--device cpu] [--out runs/nasbench101-search]
 
 Each finished run is appended to <out>/runs.jsonl and skipped when the script is rerun, and every score
 goes to <out>/scores.sqlite, so an interrupted batch resumes where it stopped (a half-finished run
@@ -28,12 +28,23 @@ def seed_list(text: str) -> list[int]:
     return [int(s) for s in text.split(",")]
 
 
+def machine(device: str) -> str:
+    """What scored the cells, for the log: timings only compare between runs on the same machine."""
+    import platform
+
+    import torch
+
+    where = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor()
+    return f"{where or platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs, torch {torch.__version__}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0-4")
     parser.add_argument("--strategies", default="freerea,random")
     parser.add_argument("--budget", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="torch device that scores the networks (cuda: --workers 1)")
     parser.add_argument("--out", default="runs/nasbench101-search")
     args = parser.parse_args()
 
@@ -51,11 +62,12 @@ def main() -> None:
                 continue
             load, t0 = os.getloadavg()[0], time.perf_counter()
             report = run_search("nasbench101", "cifar10", budget=args.budget, strategy=strategy, seed=seed,
-                                workers=args.workers, store=str(out / "scores.sqlite"))
+                                workers=args.workers, store=str(out / "scores.sqlite"), device=args.device)
             row = dict(strategy=strategy, seed=seed, budget=args.budget, arch=report.arch,
                        test_acc=report.test_acc, regret=report.regret, wall_s=report.wall_s,
                        process_s=time.perf_counter() - t0, s_per_cell=report.scoring_s_per_arch,
-                       scored=report.scored, workers=args.workers, load_before=load)
+                       scored=report.scored, workers=args.workers, load_before=load, device=args.device,
+                       machine=machine(args.device))
             with log.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             done[strategy, seed, args.budget] = row

@@ -55,9 +55,10 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
                data_root=None, table=None, with_ground_truth: bool = True,
                on_progress: Callable | None = None, workers: int = 1, backend: str = "local",
                images_dir=None, address: str | None = None, max_latency: str | None = None,
-               store=None, tabular=None) -> SearchReport:
+               store=None, tabular=None, device: str = "cpu") -> SearchReport:
     """store: SQLite file (scores reused, run and trajectory recorded); tabular: replay a score table
-    (path, or True for the committed one) on a simulated clock instead of scoring."""
+    (path, or True for the committed one) on a simulated clock instead of scoring; device: torch device the
+    networks are scored on (cpu, cuda, cuda:1)."""
     space_obj = get_space(space)
     info = get_dataset(dataset)
     if info.name not in getattr(space_obj, "datasets", (info.name,)):
@@ -68,7 +69,7 @@ def run_search(space: str = "nats-tss", dataset: str = "cifar10", budget: int | 
     costs = CostModel(space_obj, info)
     constraints = cost_constraints(costs, max_flops, max_params)
     constraints += latency_constraints(space_obj, info, max_latency, data_root)
-    settings = ScoringSettings(seed=seed)
+    settings = ScoringSettings(seed=seed, device=device)
     db = open_store(default_store_path(store)) if store else None
     if tabular:
         scorer, clock = open_table(space_obj, info.name, tabular, list(proxies)), SimulatedClock()

@@ -20,6 +20,8 @@ def correlate(
     inits: int = typer.Option(1, help="Initialisations averaged per model proxy."),
     batch_size: int = typer.Option(64, "--batch-size", help="Real images per scoring batch."),
     workers: int = typer.Option(2, help="Scoring processes, one core each (1 = in this process)."),
+    device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N "
+                                         "(with cuda, --workers 1)."),
     store: Optional[str] = typer.Option(None, help="SQLite score store, for resume (default $ZERONAS_STORE or "
                                                    "runs/zeronas.sqlite); 'none' to keep nothing."),
     out: Optional[str] = typer.Option(None, help="Output folder for CSV/PNG (default runs/correlate/<run>)."),
@@ -41,7 +43,7 @@ def correlate(
     store_path = None if (store or "").lower() == "none" else default_store_path(store)
     job = CorrelateJob(space, dataset, sample, seed, tuple(names),
                        tuple(c.strip() for c in combine.split(",") if c.strip()),
-                       ScoringSettings(inits=inits, batch_size=batch_size, seed=seed), workers, store_path,
+                       ScoringSettings(inits, batch_size, seed, device), workers, store_path,
                        max_flops, max_params, max_latency, data_root, table)
     result = run_correlate(job, console=Console(stderr=True))
     out_dir = Path(out) if out else default_out_dir(job, result.constraints)

@@ -49,6 +49,7 @@ def search(
     images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
     export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
     workers: int = typer.Option(1, help="Scoring processes, one core each (1 = in this process)."),
+    device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N."),
     backend: str = typer.Option("local", help="Where scoring runs: local | ray."),
     address: Optional[str] = typer.Option(None, help="Ray cluster to join (host:port or 'auto'; --backend ray)."),
     data_root: Optional[str] = DataRoot,
@@ -74,7 +75,7 @@ def search(
         report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
                             proxy_list, combine, data_root, table, on_progress=on_progress,
                             workers=workers, backend=backend, images_dir=images, address=address,
-                            max_latency=max_latency, store=store, tabular=tabular)
+                            max_latency=max_latency, store=store, tabular=tabular, device=device)
     if export_dir:
         from zeronas.export import export
 

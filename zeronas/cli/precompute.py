@@ -25,6 +25,8 @@ def precompute(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to compute."),
     workers: int = typer.Option(2, help="Scoring processes, one core each."),
+    device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N "
+                                         "(with cuda, --workers 1)."),
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
                                         help="SQLite score store (default runs/zeronas.sqlite)."),
     limit: Optional[int] = typer.Option(None, help="Score only the first N networks (canonical-key order)."),
@@ -50,7 +52,7 @@ def precompute(
     reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in cells}.items())
     archs = [arch for _, arch in reps][:limit]
     path = default_store_path(store)
-    job = BulkJob(space, dataset, tuple(_proxy_list(proxies)), ScoringSettings(inits, batch_size, seed),
+    job = BulkJob(space, dataset, tuple(_proxy_list(proxies)), ScoringSettings(inits, batch_size, seed, device),
                   str(path), workers, data_root=data_root)
     results, _ = score_archs(job, archs)
     fresh = [r for r in results if not r.cached]

@@ -69,7 +69,7 @@ _last: list = []  # (model, images, labels, weights digest, Backward): the pass 
 def shared_backward(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> Backward:
     """The backward pass for this network, initialisation and batch, computed once and reused by every
     proxy that needs only first-order gradients (they would otherwise each repeat the same pass)."""
-    digest = hashlib.sha1(b"".join(m.weight.detach().numpy().tobytes() for m in weight_layers(model))).digest()
+    digest = hashlib.sha1(b"".join(m.weight.detach().cpu().numpy().tobytes() for m in weight_layers(model))).digest()
     if _last and _last[0] is model and _last[1] is images and _last[2] is labels and _last[3] == digest:
         return _last[4]
     layers = weight_layers(model)
@@ -104,5 +104,5 @@ def weight_saliency(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
 def fingerprint_generator(model: nn.Module) -> torch.Generator:
     """A generator seeded by the network's current weights: proxies that need their own random draws
     (Gaussian inputs, a thin twin network) stay deterministic and still change with each initialisation."""
-    first = next(model.parameters()).detach().contiguous().numpy().tobytes()
+    first = next(model.parameters()).detach().contiguous().cpu().numpy().tobytes()
     return torch.Generator().manual_seed(int.from_bytes(hashlib.sha1(first).digest()[:7], "little"))

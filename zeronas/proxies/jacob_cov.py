@@ -16,7 +16,7 @@ def jacob_cov(inp: ProxyInput) -> float:
     with preserved(inp.model) as model:
         x = inp.images.clone().requires_grad_(True)
         (jac,) = torch.autograd.grad(model(x).sum(), x)
-    jac = jac.reshape(len(x), -1).double().numpy()
+    jac = jac.reshape(len(x), -1).double().cpu().numpy()
     if not np.isfinite(jac).all() or (jac.std(axis=1) == 0).any():
         return float("nan")  # a constant Jacobian (no path from input) has no correlation: ranked last
     eig = np.clip(np.linalg.eigvalsh(np.corrcoef(jac)), 0.0, None)

@@ -23,7 +23,7 @@ def agreements(output: torch.Tensor) -> torch.Tensor:
     if output.dim() == 4 and not output.is_contiguous() and output.is_contiguous(memory_format=torch.channels_last):
         output = output.permute(0, 2, 3, 1)  # a view: unit order does not matter to the kernel
     flat = output.reshape(n, -1)
-    b = torch.gt(flat, 0, out=torch.empty(flat.shape, dtype=torch.float32))  # one pass, no bool temporary
+    b = torch.gt(flat, 0, out=torch.empty(flat.shape, dtype=torch.float32, device=flat.device))  # one pass, no bool temporary
     gram = b @ b.T
     ones = gram.diagonal()
     return (2 * gram - ones[:, None] - ones[None, :] + b.shape[1]).to(torch.float64)
@@ -31,7 +31,7 @@ def agreements(output: torch.Tensor) -> torch.Tensor:
 
 def naswot(inp: ProxyInput) -> float:
     n = inp.images.shape[0]
-    kernel = torch.zeros(n, n, dtype=torch.float64)
+    kernel = torch.zeros(n, n, dtype=torch.float64, device=inp.images.device)
     # Several ReLU modules often read the same tensor (a NATS node feeds up to three conv edges): their
     # codes are identical, so each distinct input (same object, unmodified since) is counted once and reused.
     seen: dict[int, tuple[weakref.ref, int, torch.Tensor]] = {}

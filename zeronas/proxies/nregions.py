@@ -30,13 +30,14 @@ def _thin_network(inp: ProxyInput, gen: torch.Generator) -> nn.Module:
 
 def nregions(inp: ProxyInput) -> float:
     gen = fingerprint_generator(inp.model)
-    net = _thin_network(inp, gen).train()
-    n, _, h, w = inp.images.shape
+    net = _thin_network(inp, gen).train()  # a small CPU network, whatever device the batch is on
+    images = inp.images.cpu()
+    n, _, h, w = images.shape
     pick = torch.randint(n, (SAMPLES,), generator=gen)
     top = torch.randint(h - CROP + 1, (SAMPLES,), generator=gen)
     left = torch.randint(w - CROP + 1, (SAMPLES,), generator=gen)
     rows = torch.arange(CROP)
-    x = inp.images[pick[:, None, None, None], torch.arange(3)[None, :, None, None],
+    x = images[pick[:, None, None, None], torch.arange(3)[None, :, None, None],
                    (top[:, None] + rows)[:, None, :, None], (left[:, None] + rows)[:, None, None, :]]
     codes: list[np.ndarray] = []
     handles = [m.register_forward_hook(lambda _m, _i, out: codes.append((out > 0).reshape(SAMPLES, -1).numpy()))

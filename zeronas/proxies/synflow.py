@@ -48,8 +48,9 @@ def synflow_saliency(inp: ProxyInput, log: bool) -> float:
     net = linearised_twin(inp.model)
     res = inp.images.shape[-1]
     net.zero_grad(set_to_none=True)
-    net(torch.ones(1, 3, res, res, dtype=torch.float64)).sum().backward()
-    total = torch.zeros((), dtype=torch.float64)
+    device = inp.images.device
+    net(torch.ones(1, 3, res, res, dtype=torch.float64, device=device)).sum().backward()
+    total = torch.zeros((), dtype=torch.float64, device=device)
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.grad is not None:

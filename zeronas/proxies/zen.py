@@ -39,12 +39,13 @@ def zen(inp: ProxyInput) -> float:
     net = copy.deepcopy(inp.model).train()
     with torch.no_grad():
         for m in weight_layers(net):
-            m.weight.normal_(0.0, 1.0, generator=gen)
+            m.weight.copy_(torch.empty(m.weight.shape).normal_(0.0, 1.0, generator=gen))  # drawn on the CPU
             if m.bias is not None:
                 m.bias.zero_()
     shape = (BATCH, *inp.images.shape[1:])
     x = torch.randn(shape, generator=gen)
-    x_mix = x + GAMMA * torch.randn(shape, generator=gen)
+    x_mix = (x + GAMMA * torch.randn(shape, generator=gen)).to(inp.images.device)
+    x = x.to(inp.images.device)
     feats: list[torch.Tensor] = []
     variances: list[torch.Tensor] = []
     clean = [True]  # BN variances are read on the clean pass only

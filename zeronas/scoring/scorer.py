@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections import Counter
@@ -12,6 +13,7 @@ from typing import Hashable, Iterable, MutableMapping
 import torch
 
 from zeronas.data.datasets import DatasetInfo, scoring_batches
+from zeronas.errors import ZeronasError
 from zeronas.proxies import Proxy, ProxyInput, get_proxies, init_weights
 from zeronas.spaces.base import SearchSpace
 
@@ -37,9 +39,11 @@ class ScoringSettings:
     inits: int = 3
     batch_size: int = 64
     seed: int = 0
+    device: str = "cpu"  # torch device the networks run on; weights are always drawn on the CPU
 
     def tag(self) -> str:
-        return f"inits={self.inits},batch={self.batch_size},seed={self.seed}"
+        tag = f"inits={self.inits},batch={self.batch_size},seed={self.seed}"
+        return tag if self.device == "cpu" else f"{tag},device={self.device}"  # GPU sums differ at noise level
 
 
 def init_seed(seed: int, init: int) -> int:
@@ -55,6 +59,25 @@ def merge_parts(parts: list[Scores], names: list[str]) -> Scores:
         values[name] = float(sum(trials) / len(trials)) if all(map(math.isfinite, trials)) else math.nan
         seconds[name] = sum(p.seconds.get(name, 0.0) for p in parts)
     return Scores(values, seconds)
+
+
+def use_device(name: str) -> torch.device:
+    """The torch device `name`, checked; on CUDA, convolutions and matmuls in true float32 (no TF32) with
+    deterministic kernels, so scores stay close to the CPU's and repeat exactly from run to run."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ZeronasError(f"unknown torch device {name!r} (try cpu or cuda)") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ZeronasError(f"device {name} asked for, but this torch build sees no CUDA GPU")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+    elif device.type != "cpu":
+        raise ZeronasError(f"unsupported torch device {name!r} (cpu or cuda)")
+    return device
 
 
 @contextmanager
@@ -91,8 +114,9 @@ class Scorer:
                    settings or ScoringSettings(), cache if cache is not None else {})
 
     def __post_init__(self):
-        self.batches = scoring_batches(self.images, self.labels, self.settings.batch_size,
-                                       self.settings.inits, self.settings.seed)
+        self.device = use_device(self.settings.device)
+        self.batches = [(x.to(self.device), y.to(self.device)) for x, y in scoring_batches(
+            self.images, self.labels, self.settings.batch_size, self.settings.inits, self.settings.seed)]
 
     @property
     def proxy_names(self) -> list[str]:
@@ -152,8 +176,7 @@ class Scorer:
                 seconds[proxy.name] = time.perf_counter() - t0
         if model_proxies:
             t0 = time.perf_counter()
-            model = self._model(arch)
-            init_weights(model, torch.Generator().manual_seed(init_seed(self.settings.seed, init)))
+            model = self._model(arch, init)
             share = (time.perf_counter() - t0) / len(model_proxies)
             images, labels = self.batches[init]
             for p in model_proxies:
@@ -162,13 +185,23 @@ class Scorer:
                 seconds[p.name] = time.perf_counter() - t1 + share
         return Scores(values, seconds)
 
-    def _model(self, arch: Hashable) -> torch.nn.Module:
-        """The network of arch, reset for a new initialisation: built once and reused for the next init of the
-        same architecture (re-initialising in place is cheaper than building and gives the same network)."""
+    def _model(self, arch: Hashable, init: int) -> torch.nn.Module:
+        """The network of arch with initialisation `init`: built once and re-initialised in place for the next
+        init of the same architecture (cheaper than building, same network). Weights are drawn on the CPU and
+        copied to the device, so every device starts from the same weights."""
         last = getattr(self, "_last_model", None)
         if last is None or last[0] != arch:
-            last = self._last_model = (arch, self.space.build_model(arch, self.dataset.num_classes))
-        model = last[1].train()
+            self._last_model = None  # free the previous network before building the next
+            host = self.space.build_model(arch, self.dataset.num_classes)
+            last = self._last_model = (arch, host, host if self.device.type == "cpu" else
+                                       copy.deepcopy(host).to(self.device))
+        _, host, model = last
+        init_weights(host, torch.Generator().manual_seed(init_seed(self.settings.seed, init)))
+        if model is not host:
+            with torch.no_grad():
+                for dst, src in zip(model.state_dict().values(), host.state_dict().values()):
+                    dst.copy_(src)
+        model.train()
         model.zero_grad(set_to_none=True)  # nothing left over from the previous init's proxies
         return model
 
