@@ -1,5 +1,6 @@
 """NAS-Bench-101: graph hash, pruning and stored form, exact networks and costs, moves, table, search."""
 
+import json
 import math
 import random
 import subprocess
@@ -359,3 +360,27 @@ def test_precompute_scores_a_seeded_sample_and_needs_one(tmp_path):
 def test_tabular_replay_is_refused_for_a_space_too_large_to_tabulate():
     with pytest.raises(ZeronasError, match="too large"):
         run_search("nasbench101", "cifar10", budget=2, proxies=("skip",), tabular="default")
+
+
+def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_path):
+    out = tmp_path / "bench101"
+    args = [sys.executable, "-m", "zeronas.cli.main", "bench", "--space", "nasbench101", "--runs", "1",
+            "--budget", "3", "--strategies", "random,freerea", "--workers", "1", "--out", str(out)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = (out / "runs.jsonl").read_text().splitlines()
+    assert [json.loads(x)["strategy"] for x in rows] == ["random", "freerea"]
+    assert all(0 < json.loads(x)["test_acc"] <= 94.32 for x in rows)
+    report = (out / "nasbench101.md").read_text()
+    assert "optimum 94.32 %" in report
+    # the same seed draws the same first cells, so FreeREA's come from the store random search filled
+    assert "| random | 0 |" in report and "| 3 of 3 |" in report and "| 0 of 3 |" in report
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)  # resume: nothing runs again
+    assert r.returncode == 0 and (out / "runs.jsonl").read_text().splitlines() == rows
+
+
+def test_live_bench_runs_one_dataset_the_space_has(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", "bench", "--space", "nasbench101",
+                        "--datasets", "cifar100", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "one of: cifar10" in lines[0], r.stderr

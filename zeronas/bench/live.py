@@ -1,0 +1,129 @@
+"""Live benchmark for spaces too large to precompute (NAS-Bench-101): seeded searches that score every
+cell they visit, one JSON line per finished run, every score in a store beside it, so a rerun resumes.
+
+A search moves to cells outside any precomputed sample, so these runs cannot be replayed from a table;
+they cost real scoring time (about 45 min per FreeREA run on 2 CPU cores, 4 min on a GPU).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+from zeronas.proxies import FREEREA_PROXIES
+
+LOG, STORE = "runs.jsonl", "scores.sqlite"
+
+
+def machine(device: str) -> str:
+    """What scored the cells, for the log: timings only compare between runs on the same machine."""
+    import torch
+
+    where = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor()
+    return f"{where or platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs, torch {torch.__version__}"
+
+
+def read_log(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+
+
+def run_live_bench(out_dir: str | Path, space: str, dataset: str, strategies: list[str], seeds: list[int],
+                   budget: int, workers: int = 1, device: str = "cpu",
+                   fitness: tuple[str, ...] = FREEREA_PROXIES, console=None) -> Path:
+    """Run every (seed, strategy) not yet in <out>/runs.jsonl, seed by seed (an interrupted batch still
+    has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from zeronas.runner import run_search
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    done = {(r["strategy"], r["seed"], r["budget"]) for r in read_log(out / LOG)}
+    todo = [(seed, s) for seed in seeds for s in strategies if (s, seed, budget) not in done]
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        for seed, strategy in todo:
+            task = bar.add_task(f"{strategy} seed {seed}", total=budget)
+            load, t0 = os.getloadavg()[0], time.perf_counter()
+            report = run_search(space, dataset, budget=budget, strategy=strategy, seed=seed, proxies=fitness,
+                                workers=workers, store=str(out / STORE), device=device,
+                                on_progress=lambda p, task=task: bar.update(task, completed=p.scored))
+            bar.remove_task(task)
+            row = dict(strategy=strategy, seed=seed, budget=budget, arch=report.arch, test_acc=report.test_acc,
+                       regret=report.regret, wall_s=report.wall_s, process_s=time.perf_counter() - t0,
+                       s_per_cell=report.scoring_s_per_arch, scored=report.scored, workers=workers,
+                       load_before=load, device=device, machine=machine(device), fitness=list(fitness))
+            with (out / LOG).open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            if console is not None:
+                console.print(f"{strategy} seed {seed}: test {report.test_acc:.2f} % (regret {report.regret:.2f}), "
+                              f"wall {report.wall_s:.0f} s, {report.scoring_s_per_arch:.2f} s per cell computed, "
+                              f"{report.arch}", soft_wrap=True)
+    runs = load_runs([out], budget)
+    optimum = next((r["test_acc"] + r["regret"] for rows in runs.values() for r in rows), float("nan"))
+    head = [f"{space} on {dataset}: {budget} cells scored per search, benchmark optimum {optimum:.2f} %", ""]
+    path = out / f"{space}.md"
+    path.write_text("\n".join(head + run_table(runs) + [""] + summary(runs)) + "\n")
+    return path
+
+
+def fresh_cells(folder: Path) -> dict[tuple[str, int], int]:
+    """Cells each finished run computed itself: fewer than it scored when it reused cells stored earlier
+    (a resumed run, or another strategy's run with the same seed)."""
+    store = folder / STORE
+    if not store.is_file():
+        return {}
+    db = sqlite3.connect(store)
+    try:
+        rows = db.execute("SELECT r.strategy, r.seed, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
+                          "WHERE r.result IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id").fetchall()
+    finally:
+        db.close()
+    return {(strategy, seed): fresh for strategy, seed, fresh in rows}  # the last finished run wins
+
+
+def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, int], list[dict]]:
+    """(strategy, seed) -> its finished runs, one per folder (machine) that ran it."""
+    runs: dict[tuple[str, int], list[dict]] = {}
+    for folder in dirs:
+        fresh = fresh_cells(folder)
+        for row in read_log(folder / LOG):
+            if budget is not None and row["budget"] != budget:
+                continue
+            row["where"] = row.get("machine") or f"{folder.name}, device {row.get('device', 'cpu')}"
+            row["fresh"] = fresh.get((row["strategy"], row["seed"]))
+            runs.setdefault((row["strategy"], row["seed"]), []).append(row)
+    return runs
+
+
+def run_table(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
+    lines = ["| strategy | seed | test acc. % | regret | wall s | cells computed in that wall time | "
+             "s per cell computed | scored on | cell |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for (strategy, seed), rows in sorted(runs.items()):
+        for row in rows:
+            fresh = "?" if row["fresh"] is None else str(row["fresh"])
+            per_cell = f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–"
+            lines.append(f"| {strategy} | {seed} | {row['test_acc']:.2f} | {row['regret']:.2f} | {row['wall_s']:.0f} | "
+                         f"{fresh} of {row['scored']} | {per_cell} | {row['where']} | `{row['arch']}` |")
+    return lines
+
+
+def summary(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
+    lines = ["| strategy | seeds | test acc. % (mean ± std over seeds) | same cell where run twice |",
+             "| --- | --- | --- | --- |"]
+    for strategy in sorted({s for s, _ in runs}):
+        keys = sorted(k for k in runs if k[0] == strategy)
+        acc = [runs[k][0]["test_acc"] for k in keys]
+        spread = statistics.stdev(acc) if len(acc) > 1 else 0.0
+        twice = [k for k in keys if len(runs[k]) > 1]
+        same = ", ".join(f"seed {k[1]}: {'yes' if len({r['arch'] for r in runs[k]}) == 1 else 'no'}"
+                         for k in twice) or "–"
+        lines.append(f"| {strategy} | {','.join(str(k[1]) for k in keys)} | "
+                     f"{statistics.mean(acc):.2f} ± {spread:.2f} | {same} |")
+    return lines
