@@ -24,8 +24,18 @@ def machine(device: str) -> str:
     """What scored the cells, for the log: timings only compare between runs on the same machine."""
     import torch
 
-    where = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor()
-    return f"{where or platform.machine()}, {len(os.sched_getaffinity(0))} usable CPUs, torch {torch.__version__}"
+    where = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else _cpu_model()
+    return f"{where}, {len(os.sched_getaffinity(0))} usable CPUs, torch {torch.__version__}"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def read_log(path: Path) -> list[dict]:
@@ -95,7 +105,7 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
         for row in read_log(folder / LOG):
             if budget is not None and row["budget"] != budget:
                 continue
-            row["where"] = row.get("machine") or f"{folder.name}, device {row.get('device', 'cpu')}"
+            row["where"] = row.get("machine") or f"{folder.name}: device {row.get('device', 'cpu')}, machine not logged"
             row["fresh"] = fresh.get((row["strategy"], row["seed"]))
             runs.setdefault((row["strategy"], row["seed"]), []).append(row)
     return runs
@@ -109,8 +119,9 @@ def run_table(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
         for row in rows:
             fresh = "?" if row["fresh"] is None else str(row["fresh"])
             per_cell = f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–"
+            cell = row["arch"].replace("|", "\\|")  # a bare | would split the Markdown cell
             lines.append(f"| {strategy} | {seed} | {row['test_acc']:.2f} | {row['regret']:.2f} | {row['wall_s']:.0f} | "
-                         f"{fresh} of {row['scored']} | {per_cell} | {row['where']} | `{row['arch']}` |")
+                         f"{fresh} of {row['scored']} | {per_cell} | {row['where']} | `{cell}` |")
     return lines
 
 
