@@ -31,6 +31,8 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
     lines = [f"| random run | cells | {' | '.join(FITNESS)} | params | rank sum of the three |",
              "| --- | ---: |" + " ---: |" * (len(FITNESS) + 2)]
     for folder in dirs:
+        if not (folder / STORE).is_file():
+            continue  # a committed log without its store: the run tables only
         db = sqlite3.connect(folder / STORE)
         seen = set()
         for run_id, seed, config in db.execute(

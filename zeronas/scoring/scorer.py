@@ -71,6 +71,8 @@ def use_device(name: str) -> torch.device:
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ZeronasError(f"device {name} asked for, but this torch build sees no CUDA GPU")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ZeronasError(f"device {name} asked for, but only {torch.cuda.device_count()} CUDA GPU(s) are visible")
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.benchmark = False
