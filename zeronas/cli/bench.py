@@ -55,22 +55,23 @@ def bench(
     from zeronas.proxies import get_proxies
     from zeronas.spaces import get_space
 
-    live = get_space(space).name != "nats-tss"
+    space_obj = get_space(space)
+    live = not hasattr(space_obj, "all")  # too large to tabulate (as precompute and --tabular decide)
     runs = runs if runs is not None else (5 if live else 30)
     if runs < 1 or budget < 1 or naswot_samples < 1:
         raise ZeronasError("--runs, --budget and --naswot-samples must be at least 1")
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
-    names = [d.strip() for d in datasets.split(",") if d.strip()]
     proxies = tuple(p.name for p in get_proxies(fitness))
     if live:
-        path = _live(space, out_dir or f"results/bench-{space}", names, strategies, runs, budget, seed, workers,
-                     device, proxies)
+        path = _live(space_obj, out_dir or f"results/bench-{space_obj.name}", datasets, strategies, runs, budget,
+                     seed, workers, device, proxies)
     else:
         from zeronas.bench.bench import run_bench
         from zeronas.bench.run import Sources
 
         command = "zeronas " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        names = [d.strip() for d in datasets.split(",") if d.strip()]
         path = run_bench(out_dir or "results/bench", names, runs, budget, seed, table3, table5, _limits(constraints),
                          naswot_samples, workers, Sources(tables, table, data_root), command,
                          console=Console(stderr=True), fitness=proxies)
@@ -81,16 +82,17 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
     from zeronas.bench.live import run_live_bench
     from zeronas.data.datasets import get_dataset
     from zeronas.search import get_strategy
-    from zeronas.spaces import get_space
 
-    supported = list(getattr(get_space(space), "datasets", ["cifar10"]))
-    chosen = [supported[0]] if ",".join(datasets) == ALL_DATASETS else [get_dataset(d).name for d in datasets]
+    supported = list(getattr(space, "datasets", ALL_DATASETS.split(",")))
+    # left at the NATS-Bench default, the option means the space's first dataset
+    chosen = [supported[0]] if datasets == ALL_DATASETS else [get_dataset(d.strip()).name
+                                                               for d in datasets.split(",") if d.strip()]
     if len(chosen) != 1 or chosen[0] not in supported:
-        raise ZeronasError(f"a live bench on {space} runs one dataset, one of: {', '.join(supported)}")
+        raise ZeronasError(f"a live bench on {space.name} runs one dataset, one of: {', '.join(supported)}")
     names = [s.strip() for s in strategies.split(",") if s.strip()]
     for name in names:
         get_strategy(name)  # an unknown name fails here, before any run
-    return run_live_bench(out_dir, space, chosen[0], names, list(range(seed, seed + runs)), budget, workers, device,
+    return run_live_bench(out_dir, space.name, chosen[0], names, list(range(seed, seed + runs)), budget, workers, device,
                           proxies, console=Console(stderr=True))
 
 
