@@ -92,8 +92,8 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
     names = [s.strip() for s in strategies.split(",") if s.strip()]
     for name in names:
         get_strategy(name)  # an unknown name fails here, before any run
-    return run_live_bench(out_dir, space.name, chosen[0], names, list(range(seed, seed + runs)), budget, workers, device,
-                          proxies, console=Console(stderr=True))
+    return run_live_bench(out_dir, space.name, chosen[0], names, list(range(seed, seed + runs)), budget, workers,
+                          device, proxies, console=Console(stderr=True))
 
 
 def register(app: typer.Typer) -> None:

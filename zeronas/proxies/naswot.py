@@ -23,7 +23,8 @@ def agreements(output: torch.Tensor) -> torch.Tensor:
     if output.dim() == 4 and not output.is_contiguous() and output.is_contiguous(memory_format=torch.channels_last):
         output = output.permute(0, 2, 3, 1)  # a view: unit order does not matter to the kernel
     flat = output.reshape(n, -1)
-    b = torch.gt(flat, 0, out=torch.empty(flat.shape, dtype=torch.float32, device=flat.device))  # one pass, no bool temporary
+    codes = torch.empty(flat.shape, dtype=torch.float32, device=flat.device)
+    b = torch.gt(flat, 0, out=codes)  # one pass, no bool temporary
     gram = b @ b.T
     ones = gram.diagonal()
     return (2 * gram - ones[:, None] - ones[None, :] + b.shape[1]).to(torch.float64)
