@@ -16,7 +16,7 @@ import zeronas
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scores
 
-TABLES_DIR = Path(zeronas.__file__).resolve().parents[1] / "benchmarks" / "tables"
+TABLES_DIR = Path(zeronas.__file__).resolve().parent / "resources" / "tables"
 
 
 def table_file(space: str, dataset: str, folder: str | Path | None = None) -> Path:
