@@ -18,8 +18,8 @@ from zeronas.bench.plan import CONSTRAINTS
 from zeronas.bench.tables import read_table, table_file
 from zeronas.data.datasets import get_dataset
 from zeronas.groundtruth.nats_table import NatsTable
-from zeronas.search.combine import COMBINERS
-from zeronas.search.constraints import CostModel
+from zeronas.strategies.combine import COMBINERS
+from zeronas.strategies.constraints import CostModel
 from zeronas.spaces import get_space
 
 PROXIES = ("naswot", "logsynflow", "synflow", "skip", "params", "flops")

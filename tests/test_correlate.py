@@ -14,7 +14,7 @@ from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.groundtruth.hwnas import HwNasTable
 from zeronas.scoring.scorer import Scorer
-from zeronas.search.constraints import CostModel
+from zeronas.strategies.constraints import CostModel
 
 CHEAP = ("params", "flops", "logsynflow", "skip")
 

@@ -17,8 +17,8 @@ from zeronas.executors import ScorerSpec, make_executor
 from zeronas.executors.process_pool import ProcessPoolExecutorBackend
 from zeronas.executors.ray_backend import check_reachable
 from zeronas.scoring.scorer import ScoringSettings
-from zeronas.search import get_strategy
-from zeronas.search.problem import Budget, SearchProblem
+from zeronas.strategies import get_strategy
+from zeronas.strategies.problem import Budget, SearchProblem
 
 SPEC = ScorerSpec("nats-tss", "cifar10", ("naswot", "logsynflow", "skip"), ScoringSettings(inits=2, batch_size=16))
 CELLS = ["|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|",

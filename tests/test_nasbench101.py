@@ -14,11 +14,12 @@ from zeronas.costs import count_flops, count_params
 from zeronas.data.datasets import DATASETS, get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.groundtruth.nasbench101_table import NasBench101Table
-from zeronas.runner import run_search
+from zeronas.study import search
 from zeronas.scoring.scorer import Scorer, ScoringSettings
 from zeronas.spaces import get_space
 from zeronas.spaces.nasbench101 import Cell, canonical
 from zeronas.spaces.nasbench101_hash import cell_hash, hash_many, md5_many
+from zeronas.strategies.constraints import Constraint
 from zeronas.spaces.nasbench101_net import NasBench101Network, network_costs
 
 CIFAR10 = DATASETS["cifar10"]
@@ -284,13 +285,15 @@ def test_table_optimum_and_feasible_optimum(table, arrays):
     arch, acc = table.optimum(CIFAR10)
     assert acc == pytest.approx(94.3176, abs=1e-3) and table.test_acc(arch, CIFAR10) == acc
     limit_params, limit_flops = 2e6, 3e8
-    arch, acc = table.optimum_within(CIFAR10, {"params": limit_params, "flops": limit_flops})
+    arch, acc = table.optimum(CIFAR10, [Constraint("params", limit_params, None), Constraint("flops", limit_flops, None)])
     ok = (arrays["params"] <= limit_params) & (table.flops() <= limit_flops)
     assert acc == pytest.approx(float(arrays["test_acc"][ok].max()) * 100)
     row = table.index_of(arch)
     assert arrays["params"][row] <= limit_params and table.flops()[row] <= limit_flops
-    assert table.optimum(CIFAR10, lambda a: table.params(a) <= 5e6)[1] == pytest.approx(
+    assert table.optimum(CIFAR10, [Constraint("params", 5e6, None)])[1] == pytest.approx(
         float(arrays["test_acc"][arrays["params"] <= 5e6].max()) * 100)
+    with pytest.raises(ZeronasError, match="no 'latency:x' column"):
+        table.optimum(CIFAR10, [Constraint("latency:x", 5, None)])
     with pytest.raises(ZeronasError, match="cifar10 only"):
         table.test_acc(arch, get_dataset("cifar100"))
 
@@ -306,14 +309,14 @@ def test_corrupted_table_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("strategy", ["freerea", "rea", "random"])
 def test_search_reports_ground_truth(strategy):
-    report = run_search("nasbench101", "cifar10", budget=40, strategy=strategy, seed=0, proxies=("skip",))
+    report = search(space="nasbench101", dataset="cifar10", budget=40, strategy=strategy, seed=0, proxies=("skip",))
     assert report.scored == 40 and report.benchmark_index is not None
     assert 0 < report.test_acc <= report.optimum_acc == pytest.approx(94.3176, abs=1e-3)
     assert report.regret == pytest.approx(report.optimum_acc - report.test_acc)
 
 
 def test_constrained_search_stays_feasible_and_reports_the_feasible_optimum(arrays):
-    report = run_search("nasbench101", "cifar10", budget=3, strategy="random", seed=1, proxies=("skip",),
+    report = search(space="nasbench101", dataset="cifar10", budget=3, strategy="random", seed=1, proxies=("skip",),
                         max_params="3M")
     assert report.params_m <= 3 and report.test_acc <= report.optimum_acc
     assert report.optimum_acc == pytest.approx(float(arrays["test_acc"][arrays["params"] <= 3e6].max()) * 100)
@@ -327,7 +330,7 @@ def test_other_datasets_are_rejected_in_one_line():
 
 
 def test_cost_model_prices_cells_in_closed_form_equal_to_built_networks(space):
-    from zeronas.search.constraints import CostModel
+    from zeronas.strategies.constraints import CostModel
 
     costs, rng = CostModel(space, CIFAR10), random.Random(7)
     for _ in range(3):
@@ -338,7 +341,7 @@ def test_cost_model_prices_cells_in_closed_form_equal_to_built_networks(space):
 
 
 def test_report_names_the_benchmark_its_accuracy_comes_from():
-    report = run_search("nasbench101", "cifar10", budget=2, strategy="random", seed=0, proxies=("skip",))
+    report = search(space="nasbench101", dataset="cifar10", budget=2, strategy="random", seed=0, proxies=("skip",))
     assert report.benchmark == "NAS-Bench-101, 108 epochs"
 
 
@@ -359,7 +362,7 @@ def test_precompute_scores_a_seeded_sample_and_needs_one(tmp_path):
 
 def test_tabular_replay_is_refused_for_a_space_too_large_to_tabulate():
     with pytest.raises(ZeronasError, match="too large"):
-        run_search("nasbench101", "cifar10", budget=2, proxies=("skip",), tabular="default")
+        search(space="nasbench101", dataset="cifar10", budget=2, proxies=("skip",), tabular="default")
 
 
 def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_path):
@@ -383,4 +386,4 @@ def test_live_bench_runs_one_dataset_the_space_has(tmp_path):
     r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", "bench", "--space", "nasbench101",
                         "--datasets", "cifar100", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert r.returncode == 2 and len(lines) == 1 and "one of: cifar10" in lines[0], r.stderr
+    assert r.returncode == 2 and len(lines) == 1 and "choose from: cifar10" in lines[0], r.stderr

@@ -7,7 +7,7 @@ import torch
 from zeronas.errors import ZeronasError
 from zeronas.proxies import get_proxies
 from zeronas.scoring.scorer import Scorer, ScoringSettings
-from zeronas.search.combine import freerea, rank_average
+from zeronas.strategies.combine import freerea, rank_average
 
 ALL_CONV3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 ALL_SKIP = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|"

@@ -1,5 +1,6 @@
 """The zero-cost proxy zoo on real NATS-Bench networks and real CIFAR-10 images."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -11,11 +12,12 @@ from zeronas.errors import ZeronasError
 from zeronas.proxies import PROXIES, ProxyInput, init_weights
 from zeronas.proxies.zico import zico, zico_from_batches
 from zeronas.scoring.scorer import Scorer, ScoringSettings
-from zeronas.search.combine import freerea, rank_average
+from zeronas.strategies.combine import freerea, rank_average
 
 NEW = ("grad_norm", "snip", "grasp", "fisher", "jacob_cov", "plain", "nregions", "ntk", "zen", "zico")
 SMALL_A = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
 SMALL_B = "|nor_conv_1x1~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|"
+OTHER = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|"
 ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 NO_PATH = "|nor_conv_1x1~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|none~1|none~2|"
 ALL_CONV3 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
@@ -39,9 +41,9 @@ def _snapshot(model):
     return ({k: v.clone() for k, v in model.state_dict().items()}, [m.training for m in model.modules()])
 
 
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", PROXIES.names())  # the contract every registered proxy keeps
 def test_proxy_is_finite_seeded_distinct_and_leaves_the_shared_network_alone(nats, batch, name):
-    compute = PROXIES[name].compute
+    compute = PROXIES.get(name)
     a = _input(nats, batch, SMALL_A)
     state, modes = _snapshot(a.model)
     value = compute(a)
@@ -49,8 +51,10 @@ def test_proxy_is_finite_seeded_distinct_and_leaves_the_shared_network_alone(nat
     assert all(torch.equal(state[k], v) for k, v in a.model.state_dict().items())  # weights, BN statistics
     assert [m.training for m in a.model.modules()] == modes and all(p.grad is None for p in a.model.parameters())
     assert compute(_input(nats, batch, SMALL_A)) == value  # same seed, same network, same batch: bit for bit
-    other = compute(_input(nats, batch, SMALL_B))
-    assert math.isfinite(other) and other != value
+    for text in (SMALL_B, OTHER):
+        other = compute(_input(nats, batch, text))
+        assert math.isfinite(other)
+    assert other != value
 
 
 def test_degenerate_cells_give_a_value_or_a_nan_that_ranks_last(nats, batch):
@@ -63,6 +67,9 @@ def test_degenerate_cells_give_a_value_or_a_nan_that_ranks_last(nats, batch):
     assert dead["nregions"] == 1.0 < cut["nregions"]  # every input lands in the same linear region
     for name in ("jacob_cov", "ntk", "zen"):
         assert math.isnan(dead[name]) and math.isnan(cut[name])  # undefined (zero Jacobian / kernel / output)
+    assert scorer.reasons["jacob_cov", "constant input Jacobian (no path from the input)"] == 2
+    assert scorer.reasons["zen", "features do not change with the input"] == 2
+    assert scorer.nonfinite["ntk"] == 2 and sum(n for (p, _), n in scorer.reasons.items() if p == "ntk") == 2
     live = scorer.compute(nats.parse(SMALL_A)).values
     rows = [[v[n] for n in PROXIES] for v in (dead, live)]
     assert freerea(rows)[0] == -np.inf < freerea(rows)[1] and rank_average(rows)[0] == -np.inf
@@ -95,8 +102,22 @@ def test_zico_needs_two_mini_batches(nats, batch):
     assert zico_from_batches(inp.model, halves) == zico(inp)  # the proxy is the two-halves case
 
 
-def test_every_proxy_names_its_paper():
-    for p in PROXIES.values():
+def test_every_proxy_declares_its_metadata():
+    for p in PROXIES.entries():
         assert p.summary and "\n" not in p.summary
+        assert p.meta["kind"] in ("model", "arch") and p.meta["higher_is_better"] is True and p.version >= 1
         if p.name in NEW:
             assert any(ch.isdigit() for ch in p.summary), p.name  # '<authors> <year>'
+
+
+def test_an_exception_in_a_proxy_fails_the_run_naming_the_cell_and_the_proxy(nats, batch):
+    info, x, y = batch
+    scorer = Scorer.create(nats, info, ["snip"], x, y, ScoringSettings(inits=1, batch_size=32))
+
+    def broken(inp):
+        raise IndexError("index 7 is out of bounds")
+
+    scorer.proxies = [dataclasses.replace(scorer.proxies[0], compute=broken)]
+    with pytest.raises(ZeronasError, match=r"proxy snip failed on nats-tss \|avg_pool_3x3~0\|.*IndexError: index 7"):
+        scorer.compute(nats.parse(SMALL_A))
+    assert not scorer.nonfinite  # a bug is never a NaN score

@@ -6,9 +6,9 @@ import pytest
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scorer, ScoringSettings
-from zeronas.search import get_strategy
-from zeronas.search.constraints import CostModel, cost_constraints, parse_amount
-from zeronas.search.problem import Budget, SearchProblem
+from zeronas.strategies import get_strategy
+from zeronas.strategies.constraints import CostModel, cost_constraints, parse_amount
+from zeronas.strategies.problem import Budget, SearchProblem
 
 FREEREA = ["naswot", "logsynflow", "skip"]
 

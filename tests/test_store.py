@@ -41,10 +41,10 @@ def test_default_path_env_and_override(tmp_path, monkeypatch):
 
 
 def test_search_run_and_trajectory_are_recorded(tmp_path):
-    from zeronas.runner import run_search
+    from zeronas.study import search
 
     path = tmp_path / "runs.sqlite"
-    report = run_search(dataset="imagenet16-120", budget=30, seed=2, tabular=True, store=str(path))
+    report = search(dataset="imagenet16-120", budget=30, seed=2, tabular=True, store=str(path))
     store = open_store(path)
     (run,) = store.runs()
     steps = store.trajectory(run["run_id"])

@@ -11,16 +11,16 @@ import pytest
 from zeronas.bench.tables import export_table
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
-from zeronas.runner import run_search
+from zeronas.study import search
 from zeronas.scoring.scorer import Scores
 from zeronas.scoring.tabular import TableScores, TrainingScores
-from zeronas.search.problem import Budget, SearchProblem, SimulatedClock
+from zeronas.strategies.problem import Budget, SearchProblem, SimulatedClock
 
 PROXIES = ["naswot", "logsynflow", "skip"]
 
 
 def test_tabular_and_live_pick_the_same_network(tmp_path, nats):
-    live = run_search(dataset="imagenet16-120", budget=10, seed=5, proxies=PROXIES, with_ground_truth=False,
+    live = search(dataset="imagenet16-120", budget=10, seed=5, proxies=tuple(PROXIES), ground_truth=False,
                       store=str(tmp_path / "live.sqlite"))
     # the table holds exactly the scores the live search computed (read back from its store)
     from zeronas.store import open_store
@@ -31,7 +31,7 @@ def test_tabular_and_live_pick_the_same_network(tmp_path, nats):
     rows = pd.DataFrame({"index": range(len(steps)), "arch": [s["arch"] for s in steps]})
     path = export_table(nats, rows, scores, PROXIES, tmp_path / "t.csv.gz")
     assert len(path) == 10
-    replayed = run_search(dataset="imagenet16-120", budget=10, seed=5, proxies=PROXIES, with_ground_truth=False,
+    replayed = search(dataset="imagenet16-120", budget=10, seed=5, proxies=tuple(PROXIES), ground_truth=False,
                           tabular=str(tmp_path / "t.csv.gz"), store=str(tmp_path / "live.sqlite"))
     assert replayed.arch == live.arch and replayed.scores == pytest.approx(live.scores)
     second = store.trajectory(store.runs()[1]["run_id"])
@@ -51,7 +51,7 @@ def test_time_budget_on_the_simulated_clock(nats):
     frame = _synthetic(nats, 2.0)
     problem = SearchProblem(nats, TableScores(nats, frame, ["naswot"]), ["naswot"], Budget(None, 21.0),
                             clock=SimulatedClock())
-    from zeronas.search import get_strategy
+    from zeronas.strategies import get_strategy
 
     get_strategy("random").run(problem, random.Random(0))
     assert problem.clock.now() >= 21.0 and problem.scored <= 12  # stops once 21 s of 2 s networks are spent
@@ -68,16 +68,15 @@ def test_training_reference_costs_twelve_epochs_and_cifar100_borrows_cifar10_tim
 
 
 def test_naswot_rank_returns_the_best_naswot_seen(nats):
-    from zeronas.search.naswot_rank import NaswotRank
+    from zeronas.strategies.naswot_rank import NaswotRank
 
     problem = SearchProblem(nats, TableScores(nats, _synthetic(nats, 1.0), ["naswot"]), ["naswot"], Budget(500),
                             clock=SimulatedClock())
     best = NaswotRank(samples=60).run(problem, random.Random(3))
     assert problem.scored <= 60 and problem.clock.now() == problem.scored
     assert best.scores.values["naswot"] == max(e.scores.values["naswot"] for e in problem.history)
-    with pytest.raises(ZeronasError, match="ranks by 'naswot'"):
-        NaswotRank(proxy="naswot").run(SearchProblem(nats, TableScores(nats, _synthetic(nats, 1.0).rename(
-            columns={"naswot": "skip", "naswot_s": "skip_s"}), ["skip"]), ["skip"], Budget(5)), random.Random(0))
+    with pytest.raises(ZeronasError, match="ranks by proxy 'naswot', which it does not compute"):
+        search(strategy="naswot-rank", proxies=("skip",), tabular=True, budget=5)
 
 
 def test_export_refuses_an_incomplete_store(nats, tmp_path):

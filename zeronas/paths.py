@@ -1,4 +1,9 @@
-"""Where the shared (read-only) data lives: ../shared beside the repository by default."""
+"""Where data files come from: one resolution order, one function, one error message.
+
+Order: an explicit file (--table, or its environment variable), then an explicit data folder
+(--data-root / $ZERONAS_DATA), then ../shared beside a source checkout, then the copy embedded in the
+package (compressed; see DATA_LICENSES). A folder may hold a file as it is or gzip-compressed (`.gz`).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,41 @@ from pathlib import Path
 from zeronas.errors import ZeronasError
 
 DATA_ENV = "ZERONAS_DATA"
+EMBEDDED = Path(__file__).resolve().parent / "resources"
+_CHECKOUT_SHARED = Path(__file__).resolve().parents[2] / "shared"  # <repo>/zeronas/paths.py -> <repo>/../shared
+
+
+def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
+    """The folders searched, in order: the explicit one alone if given, else ../shared then the embedded copy."""
+    explicit = root or os.environ.get(DATA_ENV)
+    if explicit:
+        return [Path(explicit)]
+    return [p for p in (_CHECKOUT_SHARED,) if p.is_dir()] + [EMBEDDED]
+
+
+def data_file(relative: str, what: str, root: str | os.PathLike | None = None,
+              file: str | os.PathLike | None = None, file_env: str | None = None) -> Path:
+    """Resolve a data file such as 'benchmarks/nats-tss.csv'; raise one line naming every place looked at."""
+    explicit = file or (os.environ.get(file_env) if file_env else None)
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            source = "--table" if file else f"${file_env}"
+            raise ZeronasError(f"{what} not found: {path} (given by {source})")
+        return path
+    looked = []
+    for folder in data_roots(root):
+        for candidate in (folder / relative, folder / f"{relative}.gz"):
+            if candidate.is_file():
+                return candidate
+        looked.append(str(folder / relative))
+    hint = f"pass --data-root or set {DATA_ENV}" + (f" (or {file_env} for this file)" if file_env else "")
+    raise ZeronasError(f"{what} not found: looked for {' and '.join(looked)}; {hint}")
 
 
 def data_root(override: str | os.PathLike | None = None) -> Path:
-    """The shared data folder: an explicit override, $ZERONAS_DATA, or ../shared beside the checkout."""
-    if override:
-        return Path(override)
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    candidates = [
-        Path(__file__).resolve().parents[1].parent / "shared",  # source checkout: <repo>/../shared
-        Path.cwd().parent / "shared",
-        Path.cwd() / "shared",
-    ]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return candidates[0]
+    """The first data folder searched (for messages and for folders that are never embedded)."""
+    return data_roots(override)[0]
 
 
 def require_file(path: Path, what: str, hint: str = "") -> Path:
@@ -36,7 +59,7 @@ def require_file(path: Path, what: str, hint: str = "") -> Path:
 
 
 def read_csv_table(path: str | os.PathLike, what: str):
-    """A benchmark CSV as a DataFrame; an unreadable file is a one-line error naming what it should be."""
+    """A benchmark CSV (plain or .gz) as a DataFrame; an unreadable file is one line naming what it should be."""
     import pandas as pd
 
     try:

@@ -21,25 +21,14 @@ from zeronas.groundtruth import get_benchmark
 from zeronas.proxies import get_proxies
 from zeronas.scoring.bulk import BulkJob, score_archs
 from zeronas.scoring.scorer import ScoringSettings
-from zeronas.search.combine import get_combiner
-from zeronas.search.constraints import Constraint, CostModel, cost_constraints, latency_constraints
-from zeronas.spaces import get_space
-
-# FreeREA (Cavagnero et al., 2023) Table 1, Kendall τ on all of NATS-Bench (shown only for an unconstrained
-# sample); ntk as -κ, i.e. the sign flipped.
-PUBLISHED_TAU = {
-    "cifar10": {"logsynflow": .63, "naswot": .61, "synflow": .57, "snip": .45, "fisher": .39, "grasp": .28,
-                "ntk": .33},
-    "cifar100": {"logsynflow": .61, "naswot": .62, "synflow": .56, "snip": .47, "fisher": .40, "grasp": .35,
-                 "ntk": .30},
-    "imagenet16-120": {"logsynflow": .60, "naswot": .60, "synflow": .56, "snip": .41, "fisher": .36, "grasp": .35,
-                       "ntk": .39},
-}
-
+from zeronas.strategies.combine import get_combiner
+from zeronas.strategies.constraints import Constraint
+from zeronas.study import SearchConfig, Study
+from zeronas.spaces import DEFAULT_SPACE, get_space
 
 @dataclass
 class CorrelateJob:
-    space: str = "nats-tss"
+    space: str = DEFAULT_SPACE
     dataset: str = "cifar10"
     sample: int = 1000
     seed: int = 0
@@ -90,9 +79,10 @@ def rank_correlation(values, accuracy) -> tuple[float, float]:
 
 
 def _population(job: CorrelateJob, space, info, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Constraint]]:
-    constraints = cost_constraints(CostModel(space, info), job.max_flops, job.max_params)
-    if job.max_latency:
-        constraints += latency_constraints(space, info, job.max_latency, job.data_root)
+    study = Study(SearchConfig(space=job.space, dataset=job.dataset, max_flops=job.max_flops,
+                               max_params=job.max_params, max_latency=job.max_latency, data_root=job.data_root,
+                               ground_truth=False))
+    constraints = study.constraints(study.config)
     if not constraints:
         return frame, constraints
     archs = [space.parse(a) for a in frame["arch"]]
@@ -111,8 +101,8 @@ def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> Cor
     proxies = [p.name for p in get_proxies(list(job.proxies))]
     combos = parse_combinations(job.combine, proxies)
     bench = get_benchmark(job.space, job.table, job.data_root)
-    if bench is None or not hasattr(bench, "frame"):
-        raise ZeronasError(f"correlate needs a benchmark table for {job.space}; it has none")
+    if bench is None or not bench.capabilities.lists_every_cell:
+        raise ZeronasError(f"correlate needs a benchmark table listing every cell of {job.space}; it has none")
     population, constraints = _population(job, space, info, bench.frame)
     # a prefix of one seeded permutation: a smaller K is a subset of a larger one (and reuses its stored scores)
     order = np.random.default_rng(job.seed).permutation(len(population))
@@ -130,7 +120,7 @@ def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> Cor
     keys = [space.canonical_key(a) for a in archs]
     first = sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())  # one row per network
     seconds = {p: float(np.mean([results[i].seconds.get(p, 0.0) for i in first])) for p in proxies}
-    published = PUBLISHED_TAU.get(job.dataset, {}) if job.space == "nats-tss" and not constraints else {}
+    published = bench.published_tau.get(job.dataset, {}) if not constraints else {}
     summary = _summary(scores, proxies, combos, seconds, published)
     return CorrelateResult(summary, scores, len(population), len(first), constraints)
 
@@ -152,14 +142,14 @@ def _summary(scores: pd.DataFrame, proxies, combos, seconds, published) -> pd.Da
 
 
 def markdown_table(summary: pd.DataFrame) -> str:
-    """The summary as a GitHub Markdown table (no extra dependency)."""
-    head = "| proxy | Kendall τ | Spearman ρ | s/arch | NaN | FreeREA τ |"
-    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    """The summary as a GitHub Markdown table."""
     fmt = lambda x, spec: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)  # noqa: E731
-    for r in summary.itertuples():
-        lines.append(f"| {r.proxy} | {fmt(r.kendall_tau, '.3f')} | {fmt(r.spearman_rho, '.3f')} | "
-                     f"{fmt(r.seconds_per_arch, '.3f')} | {r.nan} | {fmt(r.published_tau, '.2f')} |")
-    return "\n".join(lines)
+    table = pd.DataFrame({
+        "proxy": summary["proxy"], "Kendall τ": [fmt(x, ".3f") for x in summary["kendall_tau"]],
+        "Spearman ρ": [fmt(x, ".3f") for x in summary["spearman_rho"]],
+        "s/arch": [fmt(x, ".3f") for x in summary["seconds_per_arch"]], "NaN": summary["nan"],
+        "FreeREA τ": [fmt(x, ".2f") for x in summary["published_tau"]]})
+    return table.to_markdown(index=False, colalign=("left",) + ("right",) * 5)
 
 
 def default_out_dir(job: CorrelateJob, constraints: list[Constraint]) -> Path:

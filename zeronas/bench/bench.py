@@ -7,7 +7,8 @@ from pathlib import Path
 from zeronas.bench.figures import anytime_figure
 from zeronas.bench.plan import CONSTRAINTS, plan
 from zeronas.bench.report import write_reports
-from zeronas.bench.run import Sources, context, run_plan
+from zeronas.bench.run import Sources, run_plan
+from zeronas.bench.run import optimum as best_feasible
 from zeronas.data.datasets import get_dataset
 from zeronas.proxies import FREEREA_PROXIES
 
@@ -20,8 +21,8 @@ def run_bench(out_dir: str | Path, datasets: list[str], runs: int = 30, budget: 
     out = Path(out_dir)
     jobs = plan(datasets, runs, budget, seed, table3, table5, constraints, naswot_samples, tuple(fitness))
     rows = run_plan(jobs, out, sources, workers, progress, console)
-    optimum = {d: context(d).optimum(None)[1] for d in datasets}
+    optimum = {d: best_feasible(d, None)[1] for d in datasets}
     limits = [tuple(lim) for lim in constraints] if table5 else []
-    optima = {(d, lim): context(d).optimum(lim) for d in datasets for lim in limits}
+    optima = {(d, lim): best_feasible(d, lim) for d in datasets for lim in limits}
     figures = [anytime_figure(rows, d, out / f"anytime-{d}.png", optimum[d]) for d in datasets] if table3 else []
     return write_reports(out, rows, datasets, optimum, optima, command, figures)

@@ -15,6 +15,8 @@ import statistics
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from zeronas.proxies import FREEREA_PROXIES
 
 LOG, STORE = "runs.jsonl", "scores.sqlite"
@@ -49,7 +51,7 @@ def run_live_bench(out_dir: str | Path, space: str, dataset: str, strategies: li
     has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from zeronas.runner import run_search
+    from zeronas.study import SearchConfig, search
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,9 +62,9 @@ def run_live_bench(out_dir: str | Path, space: str, dataset: str, strategies: li
         for seed, strategy in todo:
             task = bar.add_task(f"{strategy} seed {seed}", total=budget)
             load, t0 = os.getloadavg()[0], time.perf_counter()
-            report = run_search(space, dataset, budget=budget, strategy=strategy, seed=seed, proxies=fitness,
-                                workers=workers, store=str(out / STORE), device=device,
-                                on_progress=lambda p, task=task: bar.update(task, completed=p.scored))
+            config = SearchConfig(space=space, dataset=dataset, budget=budget, strategy=strategy, seed=seed,
+                                  proxies=tuple(fitness), workers=workers, store=str(out / STORE), device=device)
+            report = search(config, on_progress=lambda p, task=task: bar.update(task, completed=p.scored))
             bar.remove_task(task)
             row = dict(strategy=strategy, seed=seed, budget=budget, arch=report.arch, test_acc=report.test_acc,
                        regret=report.regret, wall_s=report.wall_s, process_s=time.perf_counter() - t0,
@@ -91,7 +93,7 @@ def fresh_cells(folder: Path) -> dict[tuple[str, int], int]:
     db = sqlite3.connect(store)
     try:
         rows = db.execute("SELECT r.strategy, r.seed, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
-                          "WHERE r.result IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id").fetchall()
+                          "WHERE r.result IS NOT NULL AND json_extract(r.result, '$.error') IS NULL GROUP BY r.run_id ORDER BY r.run_id").fetchall()
     finally:
         db.close()
     return {(strategy, seed): fresh for strategy, seed, fresh in rows}  # the last finished run wins
@@ -112,22 +114,22 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
 
 
 def run_table(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
-    lines = ["| strategy | seed | test acc. % | regret | wall s | cells computed in that wall time | "
-             "s per cell computed | scored on | cell |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
-    for (strategy, seed), rows in sorted(runs.items()):
-        for row in rows:
-            fresh = "?" if row["fresh"] is None else str(row["fresh"])
-            per_cell = f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–"
-            cell = row["arch"].replace("|", "\\|")  # a bare | would split the Markdown cell
-            lines.append(f"| {strategy} | {seed} | {row['test_acc']:.2f} | {row['regret']:.2f} | {row['wall_s']:.0f} | "
-                         f"{fresh} of {row['scored']} | {per_cell} | {row['where']} | `{cell}` |")
-    return lines
+    rows = []
+    for (strategy, seed), found in sorted(runs.items()):
+        for row in found:
+            rows.append({
+                "strategy": strategy, "seed": seed, "test acc. %": f"{row['test_acc']:.2f}",
+                "regret": f"{row['regret']:.2f}", "wall s": f"{row['wall_s']:.0f}",
+                "cells computed in that wall time": f"{'?' if row['fresh'] is None else row['fresh']} of {row['scored']}",
+                "s per cell computed": f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–",
+                "scored on": row["where"], "cell": f"`{row['arch']}`".replace("|", "\\|"),  # a bare | splits a cell
+            })
+    return [pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "right", "right", "right", "right", "right",
+                                                                  "right", "left", "left"))]
 
 
 def summary(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
-    lines = ["| strategy | seeds | test acc. % (mean ± std over seeds) | same cell where run twice |",
-             "| --- | --- | --- | --- |"]
+    rows = []
     for strategy in sorted({s for s, _ in runs}):
         keys = sorted(k for k in runs if k[0] == strategy)
         acc = [runs[k][0]["test_acc"] for k in keys]
@@ -135,6 +137,7 @@ def summary(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
         twice = [k for k in keys if len(runs[k]) > 1]
         same = ", ".join(f"seed {k[1]}: {'yes' if len({r['arch'] for r in runs[k]}) == 1 else 'no'}"
                          for k in twice) or "–"
-        lines.append(f"| {strategy} | {','.join(str(k[1]) for k in keys)} | "
-                     f"{statistics.mean(acc):.2f} ± {spread:.2f} | {same} |")
-    return lines
+        rows.append({"strategy": strategy, "seeds": ",".join(str(k[1]) for k in keys),
+                     "test acc. % (mean ± std over seeds)": f"{statistics.mean(acc):.2f} ± {spread:.2f}",
+                     "same cell where run twice": same})
+    return [pd.DataFrame(rows).to_markdown(index=False)]

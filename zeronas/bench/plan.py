@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from zeronas.bench.replay import Method
 from zeronas.proxies import FREEREA_PROXIES
 from zeronas.scoring.tabular import TRAIN_PROXY
+
+@dataclass(frozen=True)
+class Method:
+    """A row of the bench tables: a strategy on a score source, with its own budget."""
+
+    label: str
+    strategy: str
+    source: str  # 'proxies' (precomputed score table) or 'training' (12-epoch accuracies)
+    fitness: tuple[str, ...]
+    evaluations: int | None = 300
+    seconds: float | None = None
+    combine: str = "freerea"
+    options: dict = field(default_factory=dict, hash=False, compare=False)
+
 
 # NATS-Bench's published time caps for its training-based searches (seconds of simulated training)
 TRAINING_TIME_CAPS = {"cifar10": 2e4, "cifar100": 4e4, "imagenet16-120": 1.2e5}

@@ -51,26 +51,25 @@ def table5(rows: list[dict], optima: dict[tuple, tuple[int, float]]) -> pd.DataF
 
 
 def markdown_table3(t3: pd.DataFrame, datasets: list[str]) -> str:
-    head = "| method | " + " | ".join(f"{DATASET_TITLES.get(d, d)} test acc (%) | search s" for d in datasets) + " |"
-    lines = [head, "|" + "---|" * (1 + 2 * len(datasets))]
-    for _, r in t3.iterrows():
-        cells = []
-        for d in datasets:
-            seconds = r.get(f"{d} search s")
-            cells += [str(r.get(f"{d} acc", "")), "" if pd.isna(seconds) else f"{seconds:.3g}"]
-        lines.append(f"| {r['method']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    table = pd.DataFrame({"method": t3["method"]})
+    for d in datasets:
+        title = DATASET_TITLES.get(d, d)
+        table[f"{title} test acc (%)"] = t3.get(f"{d} acc", pd.Series([""] * len(t3))).fillna("")
+        seconds = t3.get(f"{d} search s", pd.Series([None] * len(t3)))
+        table[f"{title} search s"] = ["" if pd.isna(x) else f"{x:.3g}" for x in seconds]
+    return table.to_markdown(index=False)
 
 
 def markdown_table5(t5: pd.DataFrame) -> str:
     if t5.empty:
         return "(no constrained runs)"
-    lines = ["| max FLOPs | max params | dataset | method | test acc (%) | best feasible | regret |",
-             "|---|---|---|---|---|---|---|"]
-    for _, r in t5.iterrows():
-        title = DATASET_TITLES.get(r["dataset"], r["dataset"])
-        lines.append(f"| {r['max FLOPs']} | {r['max params']} | {title} | {r['method']} | {r['accuracy']} | "
-                     f"{r['best feasible']:.2f} (#{r['best index']}) | {r['regret']:.2f} |")
+    table = pd.DataFrame({
+        "max FLOPs": t5["max FLOPs"], "max params": t5["max params"],
+        "dataset": [DATASET_TITLES.get(d, d) for d in t5["dataset"]], "method": t5["method"],
+        "test acc (%)": t5["accuracy"],
+        "best feasible": [f"{b:.2f} (#{i})" for b, i in zip(t5["best feasible"], t5["best index"])],
+        "regret": [f"{r:.2f}" for r in t5["regret"]]})
+    lines = [table.to_markdown(index=False)]
     for method, g in t5.groupby("method", sort=False):
         lines.append(f"\nMean regret of {method} over the {len(g)} constrained settings: **{g['regret'].mean():.3f}**")
     return "\n".join(lines)

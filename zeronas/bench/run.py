@@ -6,23 +6,20 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from zeronas.bench.plan import Job
-from zeronas.bench.replay import replay
 from zeronas.bench.tables import read_table, table_file
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
-from zeronas.groundtruth.nats_table import NatsTable
-from zeronas.scoring.tabular import TableScores, TrainingScores
-from zeronas.search.constraints import CostModel, cost_constraints
-from zeronas.spaces import get_space
+from zeronas.spaces import DEFAULT_SPACE, get_space
+from zeronas.study import SearchConfig, Study
 
-SPACE = "nats-tss"  # the only space with full score tables and a complete benchmark so far
+CURVE_POINTS = 40  # anytime-curve points per run (log-spaced over the networks scored)
 
 
 @dataclass(frozen=True)
@@ -30,44 +27,39 @@ class Sources:
     tables_dir: str | None = None
     nats_table: str | None = None
     data_root: str | None = None
-
-
-class Context:
-    """Everything a dataset's replays share: space, tables, accuracies, cost model."""
-
-    def __init__(self, sources: Sources, dataset: str):
-        self.space = get_space(SPACE)
-        self.info = get_dataset(dataset)
-        self.gt = NatsTable.load(sources.nats_table, sources.data_root)
-        self.frame = read_table(table_file(SPACE, self.info.name, sources.tables_dir))
-        col = self.gt.column("test_acc", self.info)
-        self.archs = [self.space.parse(a) for a in self.gt.frame["arch"]]
-        self.accuracy = dict(zip(self.archs, self.gt.frame[col].astype(float)))
-        self.costs = CostModel(self.space, self.info)
-        self._sources: dict = {}
-
-    def source(self, kind: str, proxies: tuple[str, ...]):
-        if (kind, proxies) not in self._sources:
-            self._sources[kind, proxies] = (TrainingScores(self.space, self.gt.frame, self.info) if kind == "training"
-                                            else TableScores(self.space, self.frame, list(proxies)))
-        return self._sources[kind, proxies]
-
-    def constraints(self, limits):
-        return [] if limits is None else cost_constraints(self.costs, limits[0], limits[1])
-
-    def optimum(self, limits) -> tuple[int, float]:
-        """Benchmark index and test accuracy of the best (feasible) row."""
-        cons = self.constraints(limits)
-        best = max((acc, i) for i, (arch, acc) in enumerate(self.accuracy.items()) if all(c.ok(arch) for c in cons))
-        return int(self.gt.frame["index"].iloc[best[1]]), best[0]
+    space: str = DEFAULT_SPACE
 
 
 _SOURCES = Sources()
 
 
 @lru_cache(maxsize=None)
-def context(dataset: str) -> Context:
-    return Context(_SOURCES, dataset)
+def context(dataset: str) -> Study:
+    """One Study per dataset, shared by all its replays: tables, accuracies and costs are loaded once."""
+    sources = _SOURCES
+    space = get_space(sources.space)
+    if not space.capabilities.enumerable:
+        raise ZeronasError(f"{space.name} is too large to tabulate: bench it live (zeronas bench --space {space.name})")
+    tabular = str(table_file(space.name, get_dataset(dataset).name, sources.tables_dir))
+    return Study(SearchConfig(space=space.name, dataset=dataset, tabular=tabular, table=sources.nats_table,
+                              data_root=sources.data_root))
+
+
+def job_config(study: Study, job: Job) -> SearchConfig:
+    m = job.method
+    limits = job.limits or (None, None)
+    return replace(study.config, strategy=m.strategy, strategy_options=dict(m.options), seed=job.seed,
+                   proxies=m.fitness, budget=m.evaluations, seconds=m.seconds, combine=m.combine,
+                   signal="training" if m.source == "training" else "proxies",
+                   max_flops=limits[0], max_params=limits[1])
+
+
+def optimum(dataset: str, limits) -> tuple[int, float]:
+    """Benchmark index and test accuracy of the best (feasible) cell."""
+    study = context(dataset)
+    config = replace(study.config, max_flops=limits[0], max_params=limits[1]) if limits else study.config
+    arch, acc = study.optimum(study.constraints(config))
+    return study.ground_truth.index_of(arch), acc
 
 
 def _init_worker(sources: Sources) -> None:
@@ -79,12 +71,13 @@ def _init_worker(sources: Sources) -> None:
 
 
 def run_job(job: Job) -> dict:
-    ctx = context(job.dataset)
-    m = job.method
-    result = replay(m, ctx.space, ctx.source(m.source, m.fitness), ctx.constraints(job.limits), ctx.accuracy, job.seed)
-    return dict(key=job.key, section=job.section, dataset=job.dataset, method=m.label, seed=job.seed,
-                limits=job.limits, arch=ctx.space.format(result.arch), test_acc=result.test_acc,
-                clock=result.clock, scored=result.scored, curve=result.curve)
+    study = context(job.dataset)
+    result = study.run(job_config(study, job))
+    accuracy = lambda arch: study.ground_truth.test_acc(arch, study.info)  # noqa: E731
+    curve = [(clock, accuracy(arch)) for clock, arch in result.best_so_far(CURVE_POINTS)]
+    return dict(key=job.key, section=job.section, dataset=job.dataset, method=job.method.label, seed=job.seed,
+                limits=job.limits, arch=result.arch, test_acc=result.test_acc, clock=result.clock_s,
+                scored=result.scored, curve=curve)
 
 
 def load_done(path: Path) -> dict[str, dict]:
@@ -103,8 +96,9 @@ def run_plan(jobs: list[Job], out_dir: Path, sources: Sources, workers: int = 1,
              console=None) -> list[dict]:
     global _SOURCES
     _SOURCES = sources
+    context.cache_clear()
     for dataset in sorted({j.dataset for j in jobs}):  # fail fast, with one line, on a missing table
-        read_table(table_file(SPACE, get_dataset(dataset).name, sources.tables_dir))
+        read_table(table_file(sources.space, get_dataset(dataset).name, sources.tables_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     log = out_dir / "runs.jsonl"
     done = load_done(log)

@@ -60,10 +60,38 @@ def export_table(space, rows: pd.DataFrame, scores: dict[str, Scores], proxies: 
             table[f"{p}_s"] = [scores[k].seconds[p] for k in keys]
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.7g", compression={"method": "gzip", "mtime": 0})
+    from zeronas.proxies import proxy_versions
+
     info = dict(meta or {}, rows=len(table), networks=len(set(keys)), proxies=proxies,
+                proxy_versions=proxy_versions(proxies),
                 seconds="time model a + b*MFLOPs" if time_model else "measured", time_model=time_model)
-    out.with_name(out.name.replace(".csv.gz", ".json")).write_text(json.dumps(info, indent=1) + "\n")
+    sidecar(out).write_text(json.dumps(info, indent=1) + "\n")
     return table
+
+
+def sidecar(path: Path) -> Path:
+    """The .json beside a table: how it was made, with each proxy's version."""
+    return path.with_name(path.name.replace(".csv.gz", "") + ".json")
+
+
+def check_versions(path: str | Path, proxies: list[str]) -> dict:
+    """A table's metadata, after checking that it was computed by the current version of each proxy asked for."""
+    from zeronas.proxies import proxy_versions
+
+    meta_path = sidecar(Path(path))
+    try:
+        meta = json.loads(meta_path.read_text())
+    except FileNotFoundError:
+        raise ZeronasError(f"{meta_path} not found: without it the proxy versions of {path} are unknown "
+                           "(regenerate the table with `zeronas export-table`)") from None
+    except (OSError, ValueError) as exc:
+        raise ZeronasError(f"cannot read {meta_path}: {exc}") from None
+    stored = meta.get("proxy_versions", {})
+    for name, version in proxy_versions(proxies).items():
+        if stored.get(name) != version:
+            raise ZeronasError(f"{path} holds {name} version {stored.get(name, 'unknown')}, this zeronas computes "
+                               f"version {version}: regenerate it with `zeronas precompute` and `zeronas export-table`")
+    return meta
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+
+from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 
 
 def correlate(
-    space: str = typer.Option("nats-tss", help="Search space with a benchmark table."),
+    space: str = typer.Option(DEFAULT_SPACE, help="Search space with a benchmark table."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     sample: int = typer.Option(1000, help="Architectures drawn uniformly (without replacement) from the table."),
     seed: int = typer.Option(0, help="Seed for the sample, the initialisations and the image batches."),

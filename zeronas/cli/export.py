@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from zeronas.spaces import DEFAULT_SPACE
+
 from zeronas.export import export
 
 
@@ -11,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_command(
         arch: str = typer.Argument(..., help="Architecture string, e.g. from `zeronas search`."),
-        space: str = typer.Option("nats-tss", help="Search space."),
+        space: str = typer.Option(DEFAULT_SPACE, help="Search space."),
         dataset: str = typer.Option("cifar10", help="Sets the classifier width and input size."),
         out: str = typer.Option("model", help="Output folder."),
         onnx: bool = typer.Option(True, help="Also write model.onnx."),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from typing import Optional
 
 import typer
+
+from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,25 +28,27 @@ TablePath = typer.Option(None, "--table", help="The space's ground-truth table (
 
 
 def _progress_bar(total: Optional[int]):
-    return Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("best {task.fields[best]}"), TimeElapsedColumn(),
-                    console=err, transient=True, disable=not err.is_terminal and False)
+    return Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("best {task.fields[best]}"), console=err, transient=True)
 
 
 @app.command()
 def search(
-    space: str = typer.Option("nats-tss", help="Search space."),
+    space: str = typer.Option(DEFAULT_SPACE, help="Search space."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     budget: Optional[int] = typer.Option(300, help="Architectures to score (unique networks)."),
-    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Wall-clock seconds of search."),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds of search (simulated with --tabular)."),
     strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank."),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
     max_flops: Optional[str] = typer.Option(None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."),
     max_params: Optional[str] = typer.Option(None, help="Limit on parameters, e.g. 8e5 or 0.8M."),
     max_latency: Optional[str] = typer.Option(None, help="HW-NAS-Bench latency limit DEVICE:MS, e.g. edgegpu:5."),
-    proxies: str = typer.Option(",".join(FREEREA_PROXIES), help="Proxies combined into the fitness."),
+    proxies: list[str] = typer.Option(list(FREEREA_PROXIES), "--proxy", "--proxies",
+                                      help="Proxies combined into the score (repeat the option, or comma-separate)."),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    objectives: list[str] = typer.Option(["score"], "--objective", "--objectives",
+                                         help="Objectives of the Pareto front: score, params, flops, latency."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
     export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
     workers: int = typer.Option(1, help="Scoring processes, one core each (1 = in this process)."),
@@ -57,25 +60,26 @@ def search(
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
                                         help="SQLite store: reuse scores, record the run and its trajectory."),
     tabular: Optional[str] = typer.Option(None, "--tabular", help="Replay a precomputed score table ('default' = "
-                                          "benchmarks/tables) on a simulated clock; --time-budget is then simulated."),
+                                          "the packaged one) on a simulated clock; --time-budget is then simulated."),
 ):
     """Search for an architecture with training-free proxies, then report its benchmark accuracy."""
-    from zeronas.runner import run_search
+    from zeronas.study import SearchConfig, Study
 
-    proxy_list = [p.strip() for p in proxies.split(",") if p.strip()]
-    total = budget
-    with _progress_bar(total) as bar:
-        task = bar.add_task("search", total=total, best="-")
+    config = SearchConfig(space=space, dataset=dataset, strategy=strategy, budget=budget, seconds=time_budget,
+                          seed=seed, proxies=tuple(split_list(proxies)), combine=combine,
+                          objectives=tuple(split_list(objectives)), max_flops=max_flops, max_params=max_params,
+                          max_latency=max_latency, images=images, tabular=tabular, store=store,
+                          data_root=data_root, table=table, workers=workers, backend=backend, address=address,
+                          device=device)
+    if export_dir:
+        _check_writable(export_dir)  # before the search, so a finished search is never lost to a bad folder
+    with Study(config) as study, _progress_bar(budget) as bar:
+        task = bar.add_task("search", total=budget, best="-")
 
         def on_progress(problem):
-            best = problem.best()
-            bar.update(task, completed=problem.scored,
-                       best=f"{problem.space.format(best.arch)[:40]}…" if not math.isinf(problem.fitness([best])[0]) else "-")
+            bar.update(task, completed=problem.scored, best=problem.space.format(problem.best().arch))
 
-        report = run_search(space, dataset, budget, time_budget, strategy, seed, max_flops, max_params,
-                            proxy_list, combine, data_root, table, on_progress=on_progress,
-                            workers=workers, backend=backend, images_dir=images, address=address,
-                            max_latency=max_latency, store=store, tabular=tabular, device=device)
+        result = study.run(on_progress=on_progress)
     if export_dir:
         from zeronas.export import export
 
@@ -84,11 +88,29 @@ def search(
             import onnx  # noqa: F401
         except ImportError:
             onnx_ok = False
-        report.exported = {k: str(v) for k, v in export(space, report.arch, dataset, export_dir, onnx_ok).items()}
+        result.exported = {k: str(v) for k, v in export(space, result.arch, dataset, export_dir, onnx_ok).items()}
     if as_json:
-        out.print_json(json.dumps(report.to_dict()))
+        out.print_json(json.dumps(result.to_dict(), default=str))
         return
-    _print_report(report)
+    _print_report(result)
+
+
+def split_list(values: list[str]) -> list[str]:
+    """A repeatable option's values, each of which may also be comma-separated."""
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _check_writable(folder: str) -> None:
+    from pathlib import Path
+
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".zeronas-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ZeronasError(f"cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 def _print_report(r) -> None:
@@ -96,6 +118,8 @@ def _print_report(r) -> None:
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")
     t.add_row("architecture", r.arch)
+    if r.images:
+        t.add_row("images", r.images)
     if r.benchmark_index is not None:
         t.add_row("benchmark index", str(r.benchmark_index))
     t.add_row("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items()))
@@ -104,7 +128,14 @@ def _print_report(r) -> None:
     t.add_row("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each")
     t.add_row("wall time", f"{r.wall_s:.1f} s")
     if r.nonfinite:
-        t.add_row("non-finite", ", ".join(f"{k}: {v}" for k, v in r.nonfinite.items()) + " (ranked last)")
+        why = {p: "; ".join(f"{n}× {reason}" for reason, n in r.nonfinite_reasons.get(p, {}).items())
+               for p in r.nonfinite}
+        t.add_row("non-finite", ", ".join(f"{k}: {v}" + (f" ({why[k]})" if why[k] else "")
+                                          for k, v in r.nonfinite.items()) + " (ranked last)")
+    if len(r.objectives) > 1:
+        for c in r.pareto:
+            values = ", ".join(f"{k}={v:.6g}" for k, v in c.objectives.items())
+            t.add_row("pareto", f"{c.arch}  {values}" + (f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""))
     if r.test_acc is not None:
         t.add_row("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, {r.benchmark})")
         scope = "feasible optimum" if r.constraints else "optimum"

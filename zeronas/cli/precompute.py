@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+
+from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 
 from zeronas.errors import ZeronasError
@@ -21,7 +23,7 @@ def _proxy_list(text: str) -> list[str]:
 
 
 def precompute(
-    space: str = typer.Option("nats-tss", help="Search space."),
+    space: str = typer.Option(DEFAULT_SPACE, help="Search space."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to compute."),
     workers: int = typer.Option(2, help="Scoring processes, one core each."),
@@ -61,7 +63,7 @@ def precompute(
 
 
 def _all_cells(space_obj) -> list:
-    if not hasattr(space_obj, "all"):
+    if not space_obj.capabilities.enumerable:
         raise ZeronasError(f"{space_obj.name} is too large to enumerate: pass --sample N to score a seeded "
                            "uniform sample of its benchmark cells")
     return list(space_obj.all())
@@ -81,7 +83,7 @@ def _sampled_cells(space_obj, sample: int, seed: int, table, data_root) -> list:
 
 
 def export_table(
-    space: str = typer.Option("nats-tss", help="Search space (its benchmark table lists the rows)."),
+    space: str = typer.Option(DEFAULT_SPACE, help="Search space (its benchmark table lists the rows)."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to export."),
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE", help="SQLite score store."),
@@ -105,7 +107,7 @@ def export_table(
     info = get_dataset(dataset)
     space_obj = get_space(space)
     gt = get_benchmark(space, table, data_root)
-    if gt is None or not hasattr(gt, "frame"):
+    if gt is None or not gt.capabilities.lists_every_cell:
         raise ZeronasError(f"export-table needs a benchmark table listing every cell of {space}")
     tag = ScoringSettings(inits, batch_size, seed).tag()
     with_flops = names if "flops" in names else names + ["flops"]

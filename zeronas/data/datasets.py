@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file
+from zeronas.registry import Registry
+from zeronas.paths import data_file, require_file
 
 
 @dataclass(frozen=True)
@@ -27,24 +28,17 @@ class DatasetInfo:
     table_suffix: str  # column suffix in the benchmark tables
 
 
-DATASETS: dict[str, DatasetInfo] = {
-    d.name: d
-    for d in (
-        DatasetInfo("cifar10", 10, 32, (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010),
-                    "cifar10-sample.npz", "cifar10"),
-        DatasetInfo("cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762),
-                    "cifar100-sample.npz", "cifar100"),
-        DatasetInfo("imagenet16-120", 120, 16, (0.4811, 0.4575, 0.4079), (0.2479, 0.2402, 0.2552),
-                    "imagenet16-sample.npz", "imagenet16"),
-    )
-}
+DATASETS: Registry[DatasetInfo] = Registry("dataset")
+for _info in (
+    DatasetInfo("cifar10", 10, 32, (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010), "cifar10-sample.npz", "cifar10"),
+    DatasetInfo("cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), "cifar100-sample.npz", "cifar100"),
+    DatasetInfo("imagenet16-120", 120, 16, (0.4811, 0.4575, 0.4079), (0.2479, 0.2402, 0.2552), "imagenet16-sample.npz", "imagenet16"),
+):
+    DATASETS.add(_info.name, _info)
 
 
 def get_dataset(name: str) -> DatasetInfo:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise ZeronasError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}") from None
+    return DATASETS.get(name)
 
 
 def normalise(images_hwc_uint8: np.ndarray, info: DatasetInfo) -> torch.Tensor:
@@ -59,8 +53,7 @@ def normalise(images_hwc_uint8: np.ndarray, info: DatasetInfo) -> torch.Tensor:
 
 def load_sample(info: DatasetInfo, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The shared sample of real images for a dataset, normalised, with labels."""
-    path = require_file(data_root(root) / "datasets" / info.sample_file, f"{info.name} sample images",
-                        "set --data-root or ZERONAS_DATA to the shared data folder")
+    path = data_file(f"datasets/{info.sample_file}", f"{info.name} sample images", root)
     try:
         with np.load(path) as f:
             images, labels = f["images"], f["labels"]

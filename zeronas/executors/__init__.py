@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zeronas.errors import ZeronasError
 from zeronas.executors.base import Executor, InProcessExecutor, ScorerSpec
 from zeronas.executors.process_pool import ProcessPoolExecutorBackend
+from zeronas.registry import Registry
 
 
 def _ray(spec, workers, scorer, **options):
@@ -19,10 +22,9 @@ def _local(spec, workers, scorer, address=None, **options):
     return InProcessExecutor(spec, scorer) if workers == 1 else ProcessPoolExecutorBackend(spec, workers, **options)
 
 
-BACKENDS = {
-    "local": _local,
-    "ray": _ray,
-}
+BACKENDS: Registry[Callable[..., Executor]] = Registry("backend")
+BACKENDS.add("local", _local, summary="this process (1 worker) or a local process pool")
+BACKENDS.add("ray", _ray, summary="a Ray cluster (optional extra: pip install zeronas[ray])")
 
 
 def make_executor(spec: ScorerSpec, backend: str = "local", workers: int = 1, scorer=None, **options) -> Executor:
@@ -30,10 +32,9 @@ def make_executor(spec: ScorerSpec, backend: str = "local", workers: int = 1, sc
     (options: address, task_timeout seconds)."""
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
-    if backend not in BACKENDS:
-        raise ZeronasError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+    make = BACKENDS.get(backend)
     options = {k: v for k, v in options.items() if v is not None}
-    return BACKENDS[backend](spec, workers, scorer, **options)
+    return make(spec, workers, scorer, **options)
 
 
 __all__ = ["BACKENDS", "Executor", "ScorerSpec", "make_executor"]

@@ -6,7 +6,6 @@ share NATS-Bench's `arch` strings.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +14,7 @@ import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file, read_csv_table
+from zeronas.paths import data_file, read_csv_table
 
 HWNAS_ENV = "ZERONAS_HWNAS_TABLE"
 
@@ -28,9 +27,7 @@ class HwNasTable:
 
     @classmethod
     def load(cls, override=None, root=None) -> "HwNasTable":
-        path = Path(override) if override else (Path(os.environ[HWNAS_ENV]) if os.environ.get(HWNAS_ENV)
-                                                 else data_root(root) / "benchmarks" / "hw-nas-bench.csv")
-        return cls(require_file(path, "HW-NAS-Bench table", f"set {HWNAS_ENV} or --data-root"))
+        return cls(data_file("benchmarks/hw-nas-bench.csv", "HW-NAS-Bench table", root, override, HWNAS_ENV))
 
     def devices(self) -> list[str]:
         """Devices with a latency column, in table order."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file
+from zeronas.groundtruth import BenchmarkCapabilities
+from zeronas.paths import data_file
 from zeronas.spaces.nasbench101 import Cell, NasBench101Space
 from zeronas.spaces.nasbench101_net import network_costs
 
@@ -27,13 +27,15 @@ REQUIRED = ("hash", "num_vertices", "adjacency", "ops", "params", "test_acc")
 
 def table_path(override: str | os.PathLike | None = None, root: str | None = None) -> Path:
     """--table, else $ZERONAS_NB101_TABLE, else the shared data folder's copy."""
-    return Path(override or os.environ.get(TABLE_ENV) or data_root(root) / "benchmarks" / "nasbench101.npz")
+    return data_file("benchmarks/nasbench101.npz", "NAS-Bench-101 table", root, override, TABLE_ENV)
 
 
 class NasBench101Table:
     """One row per unique cell, sorted by hash; accuracies reported in % like the NATS-Bench table."""
 
     label = "NAS-Bench-101, 108 epochs"
+    capabilities = BenchmarkCapabilities(datasets=("cifar10",))
+    published_tau: dict[str, dict[str, float]] = {}
 
     def __init__(self, path: Path):
         self.path = path
@@ -43,9 +45,7 @@ class NasBench101Table:
 
     @classmethod
     def load(cls, override=None, root=None) -> "NasBench101Table":
-        path = require_file(table_path(override, root), "NAS-Bench-101 table",
-                            f"pass --table or set {TABLE_ENV}")
-        return cls(path)
+        return cls(table_path(override, root))
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -74,7 +74,7 @@ class NasBench101Table:
         return self.space.format(self.cell(index))
 
     def _check(self, dataset: DatasetInfo) -> None:
-        if dataset.name not in self.space.datasets:
+        if dataset.name not in self.space.capabilities.datasets:
             raise ZeronasError(f"NAS-Bench-101 has results for cifar10 only, not {dataset.name}")
 
     def test_acc(self, arch_str: str, dataset: DatasetInfo) -> float:
@@ -89,21 +89,11 @@ class NasBench101Table:
         """Multiply-adds of every row's network for one 32×32 image (computed once per table)."""
         return _flops(str(self.path))
 
-    def optimum(self, dataset: DatasetInfo, feasible: Callable[[str], bool] | None = None) -> tuple[str, float]:
-        """Best test accuracy; with a predicate on cell strings, rows are tried from the best down."""
-        self._check(dataset)
-        acc = self.arrays["test_acc"]
-        for index in np.argsort(-acc, kind="stable"):
-            arch = self.arch_of(int(index))
-            if feasible is None or feasible(arch):
-                return arch, float(acc[index]) * 100
-        raise ZeronasError("no architecture in the benchmark table satisfies the constraints")
-
-    def optimum_within(self, dataset: DatasetInfo, limits: dict[str, float]) -> tuple[str, float]:
-        """Best test accuracy among rows with params/flops at most the given limits (vectorised)."""
+    def optimum(self, dataset: DatasetInfo, constraints=()) -> tuple[str, float]:
+        """Best test accuracy among rows within every params/flops limit (priced for all rows at once)."""
         self._check(dataset)
         ok = np.ones(len(self), dtype=bool)
-        for name, limit in limits.items():
+        for name, limit in ((c.name, c.limit) for c in constraints):
             if name == "params":
                 ok &= self.arrays["params"] <= limit
             elif name == "flops":

@@ -5,42 +5,48 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
-from zeronas.paths import data_root, require_file, read_csv_table
+from zeronas.groundtruth import BenchmarkCapabilities
+from zeronas.paths import data_file, read_csv_table
 
 TABLE_ENV = "ZERONAS_NATS_TABLE"
 REQUIRED = ("index", "arch", "test_acc_cifar10", "test_acc_cifar100", "test_acc_imagenet16")
 
 
 def table_path(override: str | os.PathLike | None = None, root: str | None = None) -> Path:
-    if override:
-        return Path(override)
-    if os.environ.get(TABLE_ENV):
-        return Path(os.environ[TABLE_ENV])
-    return data_root(root) / "benchmarks" / "nats-tss.csv"
+    return data_file("benchmarks/nats-tss.csv", "NATS-Bench table", root, override, TABLE_ENV)
 
 
 class NatsTable:
     """One row per cell, indexed by the official architecture string."""
 
     label = "NATS-Bench, 200 epochs"
+    capabilities = BenchmarkCapabilities(datasets=("cifar10", "cifar100", "imagenet16-120"), lists_every_cell=True,
+                                         training_results=True)
+    # FreeREA (Cavagnero et al., 2023) Table 1, Kendall τ on all of NATS-Bench; ntk as -κ (sign flipped)
+    published_tau = {
+        "cifar10": {"logsynflow": .63, "naswot": .61, "synflow": .57, "snip": .45, "fisher": .39, "grasp": .28,
+                    "ntk": .33},
+        "cifar100": {"logsynflow": .61, "naswot": .62, "synflow": .56, "snip": .47, "fisher": .40, "grasp": .35,
+                     "ntk": .30},
+        "imagenet16-120": {"logsynflow": .60, "naswot": .60, "synflow": .56, "snip": .41, "fisher": .36,
+                           "grasp": .35, "ntk": .39},
+    }
 
     def __init__(self, path: Path):
         self.path = path
         self.frame = _read(str(path))
         self._by_arch = pd.Series(range(len(self.frame)), index=self.frame["arch"].values)
         self._by_index = pd.Series(self.frame["arch"].values, index=self.frame["index"].values)
+        self._parsed: list | None = None
 
     @classmethod
     def load(cls, override=None, root=None) -> "NatsTable":
-        path = require_file(table_path(override, root), "NATS-Bench table",
-                            f"pass --table or set {TABLE_ENV}")
-        return cls(path)
+        return cls(table_path(override, root))
 
     def row(self, arch_str: str) -> pd.Series:
         try:
@@ -68,16 +74,26 @@ class NatsTable:
     def test_acc(self, arch_str: str, dataset: DatasetInfo) -> float:
         return float(self.row(arch_str)[self.column("test_acc", dataset)])
 
-    def optimum(self, dataset: DatasetInfo, feasible: Callable[[str], bool] | None = None) -> tuple[str, float]:
-        """Best test accuracy in the table, optionally among architectures (strings) that are feasible."""
+    def optimum(self, dataset: DatasetInfo, constraints=()) -> tuple[str, float]:
+        """Best test accuracy in the table, among the cells that satisfy every constraint."""
         col = self.column("test_acc", dataset)
         frame = self.frame
-        if feasible is not None:
-            frame = frame[[feasible(a) for a in frame["arch"]]]
+        if constraints:
+            archs = self.parsed()
+            frame = frame[[all(c.ok(a) for c in constraints) for a in archs]]
         if frame.empty:
             raise ZeronasError("no architecture in the benchmark table satisfies the constraints")
         best = frame[col].idxmax()
         return str(frame.loc[best, "arch"]), float(frame.loc[best, col])
+
+    def parsed(self) -> list:
+        """Every row's architecture as the space's value, in row order (parsed once)."""
+        if self._parsed is None:
+            from zeronas.spaces.nats_tss import NatsTopologySpace
+
+            space = NatsTopologySpace()
+            self._parsed = [space.parse(a) for a in self.frame["arch"]]
+        return self._parsed
 
 
 @lru_cache(maxsize=4)

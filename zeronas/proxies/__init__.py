@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zeronas.errors import ZeronasError
 from zeronas.proxies import arch_costs, naswot, synflow
 from zeronas.proxies import fisher, grad_norm, grasp, jacob_cov, nregions, ntk, plain, snip, zen, zico
 from zeronas.proxies.base import Proxy, ProxyInput, init_weights
+from zeronas.registry import Registry
 
-PROXIES: dict[str, Proxy] = {
-    p.name: p
-    for p in (
-        Proxy("logsynflow", synflow.logsynflow, "model", "FreeREA 2023: Synflow with log(|grad|+1), BN off, ones input, fp64"),
-        Proxy("synflow", synflow.synflow, "model", "Tanaka et al. 2020: sum |θ·∂R/∂θ|, BN off, ones input, fp64"),
-        Proxy("naswot", naswot.naswot, "model", "Mellor et al. 2021: log|det K_H| of ReLU codes on a real batch"),
-        Proxy("skip", arch_costs.skip, "arch", "FreeREA 2023: mean number of nodes jumped by skip connections"),
-        Proxy("params", arch_costs.params, "arch", "#parameters (M): the survey's trivial baseline"),
-        Proxy("flops", arch_costs.flops, "arch", "#multiply-adds (M), torch.utils.flop_counter / 2"),
-        Proxy("grad_norm", grad_norm.grad_norm, "model", "Abdelfattah et al. 2021: Σ‖∂L/∂W‖ per conv/linear layer"),
-        Proxy("snip", snip.snip, "model", "Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch"),
-        Proxy("grasp", grasp.grasp, "model", "Wang et al. 2020 (GraSP): Σ -θ⊙Hg on a real batch"),
-        Proxy("fisher", fisher.fisher, "model", "Turner et al. 2020: Σ channel Fisher ½E[(Σ a⊙∂L/∂a)²]"),
-        Proxy("jacob_cov", jacob_cov.jacob_cov, "model", "Mellor et al. 2020: eigen-spectrum of input-Jacobian correlations"),
-        Proxy("plain", plain.plain, "model", "Mozer & Smolensky 1989: Σ θ⊙∂L/∂θ on a real batch"),
-        Proxy("nregions", nregions.nregions, "model", "Chen et al. 2021 (TE-NAS): distinct ReLU patterns, thin twin net"),
-        Proxy("ntk", ntk.ntk, "model", "Chen et al. 2021 (TE-NAS): minus the condition number of the NTK"),
-        Proxy("zen", zen.zen, "model", "Lin et al. 2021 (Zen-NAS): log feature change + BN variance term"),
-        Proxy("zico", zico.zico, "model", "Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches"),
-    )
-}
+PROXIES: Registry[Callable[[ProxyInput], float]] = Registry("proxy")
+# name, function, kind (model: needs an initialised network; arch: genotype only), one-line summary
+PROXIES.add("logsynflow", synflow.logsynflow, kind="model", higher_is_better=True, summary="FreeREA 2023: Synflow with log(|grad|+1), BN off, ones input, fp64")
+PROXIES.add("synflow", synflow.synflow, kind="model", higher_is_better=True, summary="Tanaka et al. 2020: sum |θ·∂R/∂θ|, BN off, ones input, fp64")
+PROXIES.add("naswot", naswot.naswot, kind="model", higher_is_better=True, summary="Mellor et al. 2021: log|det K_H| of ReLU codes on a real batch")
+PROXIES.add("skip", arch_costs.skip, kind="arch", higher_is_better=True, summary="FreeREA 2023: mean number of nodes jumped by skip connections")
+PROXIES.add("params", arch_costs.params, kind="arch", higher_is_better=True, summary="#parameters (M): the survey's trivial baseline")
+PROXIES.add("flops", arch_costs.flops, kind="arch", higher_is_better=True, summary="#multiply-adds (M), torch.utils.flop_counter / 2")
+PROXIES.add("grad_norm", grad_norm.grad_norm, kind="model", higher_is_better=True, summary="Abdelfattah et al. 2021: Σ‖∂L/∂W‖ per conv/linear layer")
+PROXIES.add("snip", snip.snip, kind="model", higher_is_better=True, summary="Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch")
+PROXIES.add("grasp", grasp.grasp, kind="model", higher_is_better=True, summary="Wang et al. 2020 (GraSP): Σ -θ⊙Hg on a real batch")
+PROXIES.add("fisher", fisher.fisher, kind="model", higher_is_better=True, summary="Turner et al. 2020: Σ channel Fisher ½E[(Σ a⊙∂L/∂a)²]")
+PROXIES.add("jacob_cov", jacob_cov.jacob_cov, kind="model", higher_is_better=True, summary="Mellor et al. 2020: eigen-spectrum of input-Jacobian correlations")
+PROXIES.add("plain", plain.plain, kind="model", higher_is_better=True, summary="Mozer & Smolensky 1989: Σ θ⊙∂L/∂θ on a real batch")
+PROXIES.add("nregions", nregions.nregions, kind="model", higher_is_better=True, summary="Chen et al. 2021 (TE-NAS): distinct ReLU patterns, thin twin net")
+PROXIES.add("ntk", ntk.ntk, kind="model", higher_is_better=True, summary="Chen et al. 2021 (TE-NAS): minus the condition number of the NTK")
+PROXIES.add("zen", zen.zen, kind="model", higher_is_better=True, summary="Lin et al. 2021 (Zen-NAS): log feature change + BN variance term")
+PROXIES.add("zico", zico.zico, kind="model", higher_is_better=True, summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches")
 
 FREEREA_PROXIES = ("naswot", "logsynflow", "skip")
 
@@ -37,10 +37,13 @@ def get_proxies(names: str | list[str] | tuple[str, ...]) -> list[Proxy]:
         names = [n.strip() for n in names.split(",") if n.strip()]
     if not names:
         raise ZeronasError("no proxy named; choose from: " + ", ".join(PROXIES))
-    unknown = [n for n in names if n not in PROXIES]
-    if unknown:
-        raise ZeronasError(f"unknown proxy {unknown[0]!r}; known: {', '.join(PROXIES)}")
-    return [PROXIES[n] for n in names]
+    entries = [PROXIES.entry(n) for n in names]
+    return [Proxy(e.name, e.obj, e.meta["kind"], e.summary, e.version) for e in entries]
 
 
-__all__ = ["PROXIES", "FREEREA_PROXIES", "Proxy", "ProxyInput", "get_proxies", "init_weights"]
+def proxy_versions(names) -> dict[str, int]:
+    """name -> version: part of every stored score's key, so a changed proxy never reuses old values."""
+    return {n: PROXIES.entry(n).version for n in names}
+
+
+__all__ = ["PROXIES", "FREEREA_PROXIES", "Proxy", "ProxyInput", "get_proxies", "init_weights", "proxy_versions"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from zeronas.costs import count_flops, count_params
+from zeronas.errors import ZeronasError
 from zeronas.proxies.base import ProxyInput
 
 
 def skip(inp: ProxyInput) -> float:
+    if not inp.space.capabilities.skip_score:
+        raise ZeronasError(f"the skip proxy is not defined for search space {inp.space.name}")
     return float(inp.space.skip_score(inp.arch))
 
 

@@ -16,6 +16,12 @@ from zeronas.data.datasets import DatasetInfo
 from zeronas.spaces.base import SearchSpace
 
 
+class Degenerate(Exception):
+    """A declared numerical degeneracy (a singular kernel, a network whose output does not depend on its
+    input): the proxy's value is NaN and the message is counted as the reason. Any other exception in a
+    proxy is a bug and fails the run."""
+
+
 @dataclass
 class ProxyInput:
     space: SearchSpace
@@ -32,6 +38,7 @@ class Proxy:
     compute: Callable[[ProxyInput], float]
     kind: Literal["model", "arch"]
     summary: str  # one line: what it measures and where it comes from
+    version: int = 1  # from the registry; part of the store key (zeronas.store.sqlite_store.versioned)
 
 
 def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from zeronas.proxies.base import ProxyInput
+from zeronas.proxies.base import Degenerate, ProxyInput
 from zeronas.proxies.grads import preserved
 
 K = 1e-5
@@ -17,7 +17,9 @@ def jacob_cov(inp: ProxyInput) -> float:
         x = inp.images.clone().requires_grad_(True)
         (jac,) = torch.autograd.grad(model(x).sum(), x)
     jac = jac.reshape(len(x), -1).double().cpu().numpy()
-    if not np.isfinite(jac).all() or (jac.std(axis=1) == 0).any():
-        return float("nan")  # a constant Jacobian (no path from input) has no correlation: ranked last
+    if not np.isfinite(jac).all():
+        raise Degenerate("non-finite input Jacobian")
+    if (jac.std(axis=1) == 0).any():
+        raise Degenerate("constant input Jacobian (no path from the input)")  # no correlation: ranked last
     eig = np.clip(np.linalg.eigvalsh(np.corrcoef(jac)), 0.0, None)
     return float(-np.sum(np.log(eig + K) + 1.0 / (eig + K)))

@@ -46,6 +46,7 @@ def naswot(inp: ProxyInput) -> float:
         kernel.add_(hit[2])
 
     handles = [m.register_forward_hook(hook) for m in inp.model.modules() if isinstance(m, nn.ReLU)]
+    buffers = [(b, b.clone()) for b in inp.model.buffers()]  # a train-mode forward moves BN statistics
     try:
         with torch.no_grad():  # not inference_mode: the reuse check needs version counters
             # channels-last is about twice as fast for these small convs on x86 (oneDNN); weights are untouched
@@ -53,4 +54,7 @@ def naswot(inp: ProxyInput) -> float:
     finally:
         for h in handles:
             h.remove()
+        with torch.no_grad():
+            for live, saved in buffers:
+                live.copy_(saved)  # the next proxy on this network sees it as initialised
     return float(torch.linalg.slogdet(kernel).logabsdet)

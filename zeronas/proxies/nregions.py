@@ -20,11 +20,8 @@ CROP = 4
 
 
 def _thin_network(inp: ProxyInput, gen: torch.Generator) -> nn.Module:
-    if inp.space.name == "nats-tss":
-        from zeronas.spaces.nats_tss_net import TinyNetwork
-
-        edges = [(t, s, op) for (t, s), op in zip(inp.space.edges, inp.arch)]
-        return init_weights(TinyNetwork(edges, inp.dataset.num_classes, channels=3, cells_per_stage=1), gen)
+    if inp.space.capabilities.thin_twin:
+        return init_weights(inp.space.thin_model(inp.arch, inp.dataset.num_classes), gen)
     return init_weights(inp.space.build_model(inp.arch, inp.dataset.num_classes), gen)  # full width
 
 

@@ -13,7 +13,7 @@ import math
 import torch
 from torch import nn
 
-from zeronas.proxies.base import ProxyInput
+from zeronas.proxies.base import Degenerate, ProxyInput
 from zeronas.proxies.grads import fingerprint_generator, weight_layers
 
 GAMMA = 1e-2
@@ -66,4 +66,6 @@ def zen(inp: ProxyInput) -> float:
             h.remove()
     diff = (feats[0] - feats[1]).abs().flatten(1).sum(1).mean().item()
     bn_term = sum(0.5 * math.log(v.mean().item()) for v in variances if v.mean().item() > 0)
-    return math.log(diff) + bn_term if diff > 0 else float("nan")
+    if not diff > 0:
+        raise Degenerate("features do not change with the input")
+    return math.log(diff) + bn_term

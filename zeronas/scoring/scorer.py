@@ -15,6 +15,7 @@ import torch
 from zeronas.data.datasets import DatasetInfo, scoring_batches
 from zeronas.errors import ZeronasError
 from zeronas.proxies import Proxy, ProxyInput, get_proxies, init_weights
+from zeronas.proxies.base import Degenerate
 from zeronas.spaces.base import SearchSpace
 
 
@@ -23,6 +24,7 @@ class Scores:
     values: dict[str, float]  # NaN marks a proxy that produced NaN/inf or failed
     seconds: dict[str, float]  # per proxy, summed over initialisations
     cached: bool = False
+    reasons: dict[str, str] = field(default_factory=dict)  # proxy -> why its value is NaN (computed here)
 
     @property
     def total_seconds(self) -> float:
@@ -40,9 +42,12 @@ class ScoringSettings:
     batch_size: int = 64
     seed: int = 0
     device: str = "cpu"  # torch device the networks run on; weights are always drawn on the CPU
+    images: str = "sample"  # the benchmark's sample images, or a fingerprint of the user's own folder
 
     def tag(self) -> str:
         tag = f"inits={self.inits},batch={self.batch_size},seed={self.seed}"
+        if self.images != "sample":
+            tag += f",images={self.images}"  # scores on other images are other scores
         return tag if self.device == "cpu" else f"{tag},device={self.device}"  # GPU sums differ at noise level
 
 
@@ -58,7 +63,8 @@ def merge_parts(parts: list[Scores], names: list[str]) -> Scores:
         trials = [p.values[name] for p in parts if name in p.values]
         values[name] = float(sum(trials) / len(trials)) if all(map(math.isfinite, trials)) else math.nan
         seconds[name] = sum(p.seconds.get(name, 0.0) for p in parts)
-    return Scores(values, seconds)
+    reasons = {n: r for p in parts for n, r in p.reasons.items()}
+    return Scores(values, seconds, reasons=reasons)
 
 
 def use_device(name: str) -> torch.device:
@@ -106,7 +112,8 @@ class Scorer:
     labels: torch.Tensor
     settings: ScoringSettings = field(default_factory=ScoringSettings)
     cache: MutableMapping[str, Scores] = field(default_factory=dict)
-    nonfinite: Counter = field(default_factory=Counter)  # proxy name -> number of NaN/inf results
+    nonfinite: Counter = field(default_factory=Counter)  # proxy name -> number of networks with a NaN score
+    reasons: Counter = field(default_factory=Counter)  # (proxy, reason) -> NaN/inf results computed here
     executor: object | None = None  # computes cache misses elsewhere (zeronas.executors); None = here
     threads: int = 1  # torch threads while scoring: 1 gives the same scores in-process and in any worker
 
@@ -154,7 +161,9 @@ class Scorer:
         return self._count_nonfinite(self.measure(arch))
 
     def _count_nonfinite(self, result: Scores) -> Scores:
-        self.nonfinite.update(n for n, v in result.values.items() if math.isnan(v))
+        nan = [n for n, v in result.values.items() if math.isnan(v)]
+        self.nonfinite.update(nan)
+        self.reasons.update((n, result.reasons.get(n, "NaN in the store")) for n in nan)
         return result
 
     def measure(self, arch: Hashable) -> Scores:
@@ -168,6 +177,7 @@ class Scorer:
             return self._measure_part(arch, init)
 
     def _measure_part(self, arch: Hashable, init: int) -> Scores:
+        self._notes: dict[str, str] = {}  # proxy -> why its value is NaN, for this part
         values: dict[str, float] = {}
         seconds: dict[str, float] = {}
         model_proxies = [p for p in self.proxies if p.kind == "model"]
@@ -185,7 +195,7 @@ class Scorer:
                 t1 = time.perf_counter()
                 values[p.name] = self._run(p, ProxyInput(self.space, arch, self.dataset, model, images, labels))
                 seconds[p.name] = time.perf_counter() - t1 + share
-        return Scores(values, seconds)
+        return Scores(values, seconds, reasons=self._notes)
 
     def _model(self, arch: Hashable, init: int) -> torch.nn.Module:
         """The network of arch with initialisation `init`: built once and re-initialised in place for the next
@@ -207,9 +217,37 @@ class Scorer:
         model.zero_grad(set_to_none=True)  # nothing left over from the previous init's proxies
         return model
 
-    @staticmethod
-    def _run(proxy: Proxy, inp: ProxyInput) -> float:
+    def _run(self, proxy: Proxy, inp: ProxyInput) -> float:
+        """A proxy's value. A declared degeneracy is NaN with its reason counted; an exception is a bug and
+        fails the run with one line naming the architecture and the proxy (CUDA out of memory: one retry on
+        half the batch first)."""
         try:
-            return float(proxy.compute(inp))
-        except (RuntimeError, ValueError, FloatingPointError, torch.linalg.LinAlgError):
-            return math.nan  # counted as non-finite and ranked last, never silently averaged
+            return self._value(proxy, proxy.compute(inp))
+        except Degenerate as exc:
+            return self._degenerate(proxy, str(exc))
+        except ZeronasError:
+            raise
+        except torch.cuda.OutOfMemoryError:
+            if inp.images is None or len(inp.images) < 2:
+                raise self._failure(proxy, inp, "CUDA out of memory") from None
+            torch.cuda.empty_cache()
+            half = len(inp.images) // 2
+            smaller = ProxyInput(inp.space, inp.arch, inp.dataset, inp.model, inp.images[:half], inp.labels[:half])
+            try:
+                return self._value(proxy, proxy.compute(smaller))
+            except Exception as exc:
+                raise self._failure(proxy, inp, f"CUDA out of memory, then on {half} images: {exc}") from None
+        except Exception as exc:
+            raise self._failure(proxy, inp, f"{type(exc).__name__}: {exc}") from None
+
+    def _value(self, proxy: Proxy, value) -> float:
+        value = float(value)
+        return value if math.isfinite(value) else self._degenerate(proxy, f"returned {value}")
+
+    def _degenerate(self, proxy: Proxy, reason: str) -> float:
+        self._notes[proxy.name] = reason.strip().splitlines()[0] if reason.strip() else "degenerate"
+        return math.nan
+
+    def _failure(self, proxy: Proxy, inp: ProxyInput, what: str) -> ZeronasError:
+        first = what.strip().splitlines()[0] if what.strip() else "error"
+        return ZeronasError(f"proxy {proxy.name} failed on {inp.space.name} {inp.space.format(inp.arch)}: {first}")

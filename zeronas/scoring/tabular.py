@@ -36,9 +36,12 @@ class TableScores:
 
     @classmethod
     def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> "TableScores":
-        from zeronas.bench.tables import read_table
+        from zeronas.bench.tables import check_versions, read_table
 
-        return cls(space, read_table(path), proxies, str(path))
+        frame = read_table(path)
+        cls_ = cls(space, frame, proxies, str(path))
+        check_versions(path, cls_.proxy_names)
+        return cls_
 
     def lookup(self, arch: Hashable) -> Scores:
         key = self.space.canonical_key(arch)
@@ -84,10 +87,10 @@ class TrainingScores:
 
 
 def open_table(space, dataset: str, path: str | Path | bool | None, proxies: list[str]) -> TableScores:
-    """`--tabular` with no path means the committed table benchmarks/tables/<space>-<dataset>.csv.gz."""
+    """`--tabular` with no path means the packaged table zeronas/resources/tables/<space>-<dataset>.csv.gz."""
     from zeronas.bench.tables import table_file
 
-    if not hasattr(space, "all"):  # a replayed search may move to any cell, so the table must hold them all
+    if not space.capabilities.enumerable:  # a replayed search may move to any cell, so the table must hold them all
         raise ZeronasError(f"tabular replay needs scores for every cell, which {space.name} is too large for; "
                            "precompute a sample into --store instead (searches then reuse it)")
     chosen = table_file(space.name, dataset) if path in (None, True, "", "default") else Path(path)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from zeronas.errors import ZeronasError
-from zeronas.spaces.base import SearchSpace
+from zeronas.registry import Registry
+from zeronas.spaces.base import SearchSpace, SpaceCapabilities
 from zeronas.spaces.nasbench101 import NasBench101Space
 from zeronas.spaces.nats_tss import NatsTopologySpace
 
-SPACES: dict[str, type] = {
-    "nats-tss": NatsTopologySpace,
-    "nasbench101": NasBench101Space,
-}
+SPACES: Registry[type] = Registry("search space")
+SPACES.add(NatsTopologySpace.name, NatsTopologySpace, summary="NATS-Bench topology (= NAS-Bench-201), 15,625 cells")
+SPACES.add(NasBench101Space.name, NasBench101Space, summary="NAS-Bench-101, 423,624 cells")
+
+DEFAULT_SPACE = NatsTopologySpace.name
 
 
 def get_space(name: str) -> SearchSpace:
-    try:
-        return SPACES[name]()
-    except KeyError:
-        raise ZeronasError(f"unknown search space {name!r}; choose one of: {', '.join(SPACES)}") from None
+    return SPACES.get(name)()
+
+
+__all__ = ["DEFAULT_SPACE", "SPACES", "SearchSpace", "SpaceCapabilities", "get_space"]

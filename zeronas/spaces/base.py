@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import random
-from typing import Hashable, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Hashable, Protocol, runtime_checkable
 
-from torch import nn
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class SpaceCapabilities:
+    """What a space can do, declared once so callers never probe for methods."""
+
+    datasets: tuple[str, ...]  # datasets its networks (and benchmark) are defined for
+    enumerable: bool = False  # all() lists every architecture: full score tables, tabular replay
+    closed_form_costs: bool = False  # network_costs(arch, num_classes, resolution) without building the network
+    skip_score: bool = False  # skip_score(arch) is defined (FreeREA's skip-layer proxy)
+    hardware_table: str | None = None  # a benchmark of measured device costs (e.g. 'hw-nas-bench')
+    thin_twin: bool = False  # thin_model(arch, num_classes): TE-NAS's narrow twin, for the linear-region count
 
 
 @runtime_checkable
@@ -13,6 +27,7 @@ class SearchSpace(Protocol):
     """A space of cell architectures. Architectures are immutable, hashable values."""
 
     name: str
+    capabilities: SpaceCapabilities
 
     def parse(self, text: str) -> Hashable:
         """Architecture from its string form; raises ZeronasError on malformed input."""
@@ -38,8 +53,17 @@ class SearchSpace(Protocol):
     def smallest(self) -> Hashable:
         """An architecture with the fewest parameters and FLOPs (to reject impossible limits)."""
 
-    def build_model(self, arch: Hashable, num_classes: int) -> nn.Module:
+    def build_model(self, arch: Hashable, num_classes: int) -> "nn.Module":
         """A freshly initialised PyTorch network for arch."""
 
     def skip_score(self, arch: Hashable) -> float:
-        """FreeREA's skip-layer score (higher = longer skip connections)."""
+        """FreeREA's skip-layer score (higher = longer skip connections); capabilities.skip_score."""
+
+    def all(self) -> list[Hashable]:
+        """Every architecture of the space; capabilities.enumerable."""
+
+    def thin_model(self, arch: Hashable, num_classes: int) -> "nn.Module":
+        """A narrow twin of the network (linear-region counting); capabilities.thin_twin."""
+
+    def network_costs(self, arch: Hashable, num_classes: int, resolution: int) -> tuple[int, int]:
+        """(params, multiply-adds for one image) without building the network; capabilities.closed_form_costs."""

@@ -28,6 +28,7 @@ import numpy as np
 from torch import nn
 
 from zeronas.errors import ZeronasError
+from zeronas.spaces.base import SpaceCapabilities
 from zeronas.spaces.nasbench101_hash import cell_hash
 from zeronas.spaces.nasbench101_net import NasBench101Network, network_costs as closed_form_costs
 
@@ -177,7 +178,8 @@ def _padded(cell: Cell, rng: random.Random, dormant: bool) -> tuple[list[list[in
 
 class NasBench101Space:
     name = "nasbench101"
-    datasets = ("cifar10",)  # the benchmark trained on CIFAR-10 only
+    # the benchmark trained on CIFAR-10 only; 423,624 cells are too many to enumerate and tabulate
+    capabilities = SpaceCapabilities(datasets=("cifar10",), closed_form_costs=True, skip_score=True)
     ops = OPS
 
     # -- strings ------------------------------------------------------------------------------
@@ -308,8 +310,10 @@ class NasBench101Space:
     def build_model(self, arch: Cell, num_classes: int) -> nn.Module:
         return NasBench101Network(arch.matrix, arch.labels, num_classes)
 
-    def network_costs(self, arch: Cell, num_classes: int) -> tuple[int, int]:
+    def network_costs(self, arch: Cell, num_classes: int, resolution: int = 32) -> tuple[int, int]:
         """(params, multiply-adds) in closed form: building a NAS-Bench-101 network takes ~0.1 s, this ~50 µs."""
+        if resolution != 32:
+            raise ZeronasError(f"NAS-Bench-101 networks take 32×32 images, not {resolution}×{resolution}")
         params, macs = closed_form_costs(np.array([arch.matrix]), np.array([arch.labels]), num_classes)
         return int(params[0]), int(macs[0])
 

@@ -9,7 +9,8 @@ from functools import lru_cache
 from torch import nn
 
 from zeronas.errors import ZeronasError
-from zeronas.spaces.nats_tss_net import TinyNetwork
+from zeronas.spaces.base import SpaceCapabilities
+from zeronas.spaces.nats_tss_net import TinyNetwork, network_costs
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 # (target node, source node) in the order the genotype string lists them.
@@ -55,7 +56,9 @@ def _representatives() -> dict[str, Arch]:
 
 class NatsTopologySpace:
     name = "nats-tss"
-    edge_additive_costs = True  # see CostModel
+    capabilities = SpaceCapabilities(datasets=("cifar10", "cifar100", "imagenet16-120"), enumerable=True,
+                                     closed_form_costs=True, skip_score=True, hardware_table="hw-nas-bench",
+                                     thin_twin=True)
     ops = OPS
     edges = EDGES
 
@@ -119,6 +122,13 @@ class NatsTopologySpace:
 
     def build_model(self, arch: Arch, num_classes: int) -> nn.Module:
         return TinyNetwork([(t, s, op) for (t, s), op in zip(EDGES, arch)], num_classes)
+
+    def network_costs(self, arch: Arch, num_classes: int, resolution: int) -> tuple[int, int]:
+        return network_costs(arch, num_classes, resolution)
+
+    def thin_model(self, arch: Arch, num_classes: int) -> nn.Module:
+        """TE-NAS's twin for counting linear regions: 3 channels, one cell per stage."""
+        return TinyNetwork([(t, s, op) for (t, s), op in zip(EDGES, arch)], num_classes, channels=3, cells_per_stage=1)
 
     def skip_score(self, arch: Arch) -> float:
         """Mean over skip_connect edges of the number of intermediate nodes jumped (FreeREA)."""

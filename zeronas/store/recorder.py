@@ -26,3 +26,8 @@ class RunRecorder:
     def finish(self, problem, result: dict) -> None:
         self.sync(problem)
         self.store.finish_run(self.run_id, result)
+
+    def fail(self, problem, error: str) -> None:
+        """Keep what was scored and say why the run stopped (a failed or interrupted run is never lost)."""
+        self.sync(problem)
+        self.store.finish_run(self.run_id, {"error": error, "scored": problem.scored})

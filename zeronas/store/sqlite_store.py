@@ -18,7 +18,7 @@ from typing import Iterator, MutableMapping
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scores
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: proxy values are stored as name@vN (the proxy's registered version)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scores (
@@ -55,23 +55,34 @@ class ScoreStore:
             row = self.db.execute("SELECT value FROM meta WHERE name='zeronas_schema'").fetchone()
             if row is None:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('zeronas_schema', ?)", (str(SCHEMA_VERSION),))
+            elif row[0] == "1":
+                self._migrate_from_1()
             elif row[0] != str(SCHEMA_VERSION):
                 raise ZeronasError(f"{self.path} has zeronas schema {row[0]}, this version reads {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise ZeronasError(f"{self.path} is not a usable zeronas score store ({exc}); "
                                "move it away or pass another --store") from None
 
+    def _migrate_from_1(self) -> None:
+        """Schema 1 stored proxies without versions and NATS cells under a key that merged different networks:
+        its values are kept (runs too) but marked @v0, so no current proxy ever reuses them."""
+        with self._transaction():
+            self.db.execute("UPDATE scores SET proxy = proxy || '@v0'")
+            self.db.execute("UPDATE meta SET value=? WHERE name='zeronas_schema'", (str(SCHEMA_VERSION),))
+
     def get(self, space: str, dataset: str, settings: str, arch_key: str, proxies: list[str]) -> Scores | None:
         rows = self.db.execute(
             "SELECT proxy, value, seconds FROM scores WHERE space=? AND dataset=? AND settings=? AND arch_key=?",
             (space, dataset, settings, arch_key)).fetchall()
         found = {p: (math.nan if v is None else v, s) for p, v, s in rows}
-        if any(p not in found for p in proxies):
+        keys = versioned(proxies)
+        if any(k not in found for k in keys.values()):
             return None
-        return Scores({p: found[p][0] for p in proxies}, {p: found[p][1] for p in proxies})
+        return Scores({p: found[k][0] for p, k in keys.items()}, {p: found[k][1] for p, k in keys.items()})
 
     def put(self, space: str, dataset: str, settings: str, arch_key: str, scores: Scores) -> None:
-        rows = [(space, dataset, arch_key, p, None if math.isnan(v) else v, scores.seconds.get(p, 0.0), settings)
+        keys = versioned(list(scores.values))
+        rows = [(space, dataset, arch_key, keys[p], None if math.isnan(v) else v, scores.seconds.get(p, 0.0), settings)
                 for p, v in scores.values.items()]
         with self._transaction():  # all proxies of a network, or none of them
             self.db.executemany("INSERT OR REPLACE INTO scores (space, dataset, arch_key, proxy, value, seconds,"
@@ -83,11 +94,13 @@ class ScoreStore:
     def all_scores(self, space: str, dataset: str, settings: str, proxies: list[str]) -> dict[str, Scores]:
         """Every complete network stored for these settings: canonical key -> Scores (one query)."""
         marks = ",".join("?" * len(proxies))
+        names = {k: p for p, k in versioned(proxies).items()}
         rows = self.db.execute(
             f"SELECT arch_key, proxy, value, seconds FROM scores WHERE space=? AND dataset=? AND settings=?"
-            f" AND proxy IN ({marks})", (space, dataset, settings, *proxies)).fetchall()
+            f" AND proxy IN ({marks})", (space, dataset, settings, *names)).fetchall()
         found: dict[str, tuple[dict, dict]] = {}
-        for key, proxy, value, seconds in rows:
+        for key, stored, value, seconds in rows:
+            proxy = names[stored]
             values, secs = found.setdefault(key, ({}, {}))
             values[proxy], secs[proxy] = (math.nan if value is None else value), seconds
         return {k: Scores({p: v[p] for p in proxies}, {p: s[p] for p in proxies})
@@ -125,13 +138,20 @@ class ScoreStore:
 
     def count(self, space: str, dataset: str, settings: str, proxy: str) -> int:
         return self.db.execute("SELECT COUNT(*) FROM scores WHERE space=? AND dataset=? AND settings=? AND proxy=?",
-                               (space, dataset, settings, proxy)).fetchone()[0]
+                               (space, dataset, settings, versioned([proxy])[proxy])).fetchone()[0]
 
     def scores_cache(self, space: str, dataset: str, settings: str, proxies: list[str]) -> "StoreCache":
         return StoreCache(self, space, dataset, settings, list(proxies))
 
     def close(self) -> None:
         self.db.close()
+
+
+def versioned(proxies: list[str]) -> dict[str, str]:
+    """name -> name@vN, the proxy's registered version: how every stored value is keyed."""
+    from zeronas.proxies import proxy_versions
+
+    return {p: f"{p}@v{v}" for p, v in proxy_versions(proxies).items()}
 
 
 class StoreCache(MutableMapping[str, Scores]):

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 from scipy.stats import rankdata
 
-from zeronas.errors import ZeronasError
+from zeronas.registry import Registry
 
 
 def _finite_rows(matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -41,11 +41,10 @@ def rank_average(matrix) -> np.ndarray:
     return out
 
 
-COMBINERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"freerea": freerea, "rank": rank_average}
+COMBINERS: Registry[Callable[[np.ndarray], np.ndarray]] = Registry("score combination")
+COMBINERS.add("freerea", freerea, summary="FreeREA: max-|value| normalised sum minus std across proxies")
+COMBINERS.add("rank", rank_average, summary="mean of per-proxy ranks over the population")
 
 
 def get_combiner(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    try:
-        return COMBINERS[name]
-    except KeyError:
-        raise ZeronasError(f"unknown score combination {name!r}; choose one of: {', '.join(COMBINERS)}") from None
+    return COMBINERS.get(name)

@@ -42,43 +42,21 @@ class Constraint:
 
 
 class CostModel:
-    """Exact params / multiply-adds of an architecture's network for one dataset, memoised.
-
-    A space with a closed-form `network_costs(arch, num_classes)` is priced without building networks.
-    For spaces whose cost is a sum over edges (every cell shares one genotype, each op's cost depends only
-    on its edge's stage), the cost of any cell is the empty cell's plus each edge's op increment: 1 + E×(K-1)
-    counted networks then price all K^E cells exactly.
-    """
+    """Exact params / multiply-adds of an architecture's network for one dataset, memoised. A space with
+    closed-form costs (capabilities.closed_form_costs) is priced without building networks."""
 
     def __init__(self, space: SearchSpace, dataset: DatasetInfo):
         self.space, self.dataset = space, dataset
         self._cached = lru_cache(maxsize=None)(self._compute)
-        self._increments: dict | None = None
 
     def _count(self, arch) -> tuple[int, int]:
         model = self.space.build_model(arch, self.dataset.num_classes)
         return count_params(model), count_flops(model, self.dataset.resolution)
 
     def _compute(self, arch) -> tuple[int, int]:
-        if hasattr(self.space, "network_costs"):
-            return self.space.network_costs(arch, self.dataset.num_classes)
-        if not getattr(self.space, "edge_additive_costs", False):
-            return self._count(arch)
-        base_arch = self.space.smallest()
-        if self._increments is None:
-            base = self._count(base_arch)
-            self._increments = {"base": base}
-            for e in range(len(base_arch)):
-                for op in self.space.ops:
-                    if op != base_arch[e]:
-                        p, f = self._count(base_arch[:e] + (op,) + base_arch[e + 1:])
-                        self._increments[e, op] = (p - base[0], f - base[1])
-        p, f = self._increments["base"]
-        for e, op in enumerate(arch):
-            if op != base_arch[e]:
-                dp, df = self._increments[e, op]
-                p, f = p + dp, f + df
-        return p, f
+        if self.space.capabilities.closed_form_costs:
+            return self.space.network_costs(arch, self.dataset.num_classes, self.dataset.resolution)
+        return self._count(arch)
 
     def params(self, arch) -> float:
         return float(self._cached(arch)[0])
@@ -119,10 +97,16 @@ def latency_constraints(space: SearchSpace, dataset: DatasetInfo, spec: str | No
         limit = math.nan
     if not device.strip() or not limit > 0 or not math.isfinite(limit):
         raise ZeronasError(f"cannot read latency limit {spec!r}: use DEVICE:MS, e.g. edgegpu:5 or pixel3:10")
-    if space.name != "nats-tss":
-        raise ZeronasError(f"latency limits need HW-NAS-Bench, which covers nats-tss only, not {space.name}")
+    if space.capabilities.hardware_table != "hw-nas-bench":
+        raise ZeronasError(f"latency limits need HW-NAS-Bench, which does not cover {space.name}")
     from zeronas.groundtruth.hwnas import HwNasTable
 
     ms = {a: v for a, v in HwNasTable.load(table, data_root).latencies(device.strip(), dataset).items() if v > 0}
     measure = lambda arch: ms.get(space.format(arch), math.nan)  # noqa: E731
     return [Constraint(f"latency:{device.strip()}", limit, measure, "ms", least=min(ms.values()))]
+
+
+def build_constraints(space: SearchSpace, dataset: DatasetInfo, costs: CostModel, max_flops=None, max_params=None,
+                      max_latency: str | None = None, data_root=None) -> list[Constraint]:
+    """Every hard limit of a search or a correlation, built in one place."""
+    return cost_constraints(costs, max_flops, max_params) + latency_constraints(space, dataset, max_latency, data_root)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
-from zeronas.search.problem import Evaluation, SearchProblem
+from zeronas.strategies.problem import Evaluation, SearchProblem
 
 
 class RandomSearch:
     name = "random"
+    fitness = None
 
     def __init__(self, batch: int = 4):
         self.batch = batch  # proposals handed to the scorer at once (parallel executors)

@@ -16,8 +16,8 @@ import numpy as np
 
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scores
-from zeronas.search.combine import get_combiner
-from zeronas.search.constraints import Constraint, check_satisfiable
+from zeronas.strategies.combine import get_combiner
+from zeronas.strategies.constraints import Constraint, check_satisfiable
 from zeronas.spaces.base import SearchSpace
 
 MAX_SAMPLING_TRIES = 20_000
@@ -89,7 +89,8 @@ class SearchProblem:
     def __post_init__(self):
         missing = [p for p in self.fitness_proxies if p not in self.scorer.proxy_names]
         if missing:
-            raise ZeronasError(f"fitness proxy {missing[0]!r} is not computed by the scorer")
+            raise ZeronasError(f"the search ranks by proxy {missing[0]!r}, which it does not compute "
+                               f"(it computes {', '.join(self.scorer.proxy_names)})")
         self._columns = [self.scorer.proxy_names.index(p) for p in self.fitness_proxies]
         self._combiner = get_combiner(self.combine)
         check_satisfiable(self.space, self.constraints)
@@ -165,8 +166,10 @@ class SearchProblem:
         matrix = np.array([[e.scores.values[p] for p in self.fitness_proxies] for e in evaluations])
         return self._combiner(matrix)
 
-    def best(self) -> Evaluation:
-        """The best network seen, by the combined score over the whole history (FreeREA's choice)."""
-        if not self.history:
+    def best(self, evaluations: list[Evaluation] | None = None) -> Evaluation:
+        """The best network by the combined score, normalised over the whole history (FreeREA's choice) or over
+        the given evaluations (a prefix of the history: what the search would have returned then)."""
+        pool = self.history if evaluations is None else evaluations
+        if not pool:
             raise ZeronasError("the search scored no architecture")
-        return self.history[int(np.argmax(self.fitness(self.history)))]
+        return pool[int(np.argmax(self.fitness(pool)))]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zeronas.search.problem import Evaluation, SearchProblem
+from zeronas.strategies.problem import Evaluation, SearchProblem
 
 
 @dataclass
@@ -62,6 +62,7 @@ class FreeREA:
     crossover; then the oldest leaves and the top N by the combined score survive."""
 
     name = "freerea"
+    fitness = None  # the search's combined proxies
 
     def __init__(self, population: int = 25, tournament: int = 5):
         self.population, self.tournament = population, tournament
@@ -87,6 +88,7 @@ class REA:
     the oldest member dies."""
 
     name = "rea"
+    fitness = None
 
     def __init__(self, population: int = 25, tournament: int = 5):
         self.population, self.tournament = population, tournament

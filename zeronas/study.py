@@ -1,0 +1,356 @@
+"""The one path every search takes — `zeronas search`, `zeronas bench` and the Python API:
+a SearchConfig is resolved once into a Study (space, dataset, ground truth, costs, score source), and each
+run of a strategy returns a SearchResult with `best` and the Pareto front over the declared objectives.
+
+    from zeronas import SearchConfig, search
+    result = search(SearchConfig(dataset="cifar100", budget=100, objectives=("score", "params")))
+    result.best.arch, result.best.test_acc, [c.arch for c in result.pareto]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from zeronas.errors import ZeronasError
+from zeronas.proxies import FREEREA_PROXIES
+from zeronas.spaces import DEFAULT_SPACE
+
+OBJECTIVE_HELP = "score (maximised), params, flops, latency (minimised; latency needs --max-latency DEVICE:MS)"
+
+
+@dataclass
+class SearchConfig:
+    """Everything that defines a search. Field names match the CLI options."""
+
+    space: str = DEFAULT_SPACE
+    dataset: str = "cifar10"
+    strategy: str = "freerea"
+    budget: int | None = 300  # unique networks scored
+    seconds: float | None = None  # search clock: wall seconds, or simulated seconds for a tabular replay
+    seed: int = 0
+    proxies: tuple[str, ...] = FREEREA_PROXIES  # combined into the score
+    combine: str = "freerea"
+    objectives: tuple[str, ...] = ("score",)  # the Pareto front is over these; the first decides `best`
+    max_flops: float | str | None = None  # multiply-adds, as NATS-Bench counts FLOPs
+    max_params: float | str | None = None
+    max_latency: str | None = None  # HW-NAS-Bench DEVICE:MS
+    signal: str = "proxies"  # 'proxies', or 'training': the benchmark's 12-epoch results (simulated REA)
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+    images: str | None = None  # a folder of class folders to score on instead of the sample images
+    tabular: str | bool | None = None  # replay a score table (True/'default': the packaged one) on a simulated clock
+    store: str | None = None  # SQLite file: reuse scores, record the run and its trajectory
+    data_root: str | None = None
+    table: str | None = None  # the space's ground-truth table (default: resolved like all data files)
+    workers: int = 1
+    backend: str = "local"
+    address: str | None = None
+    device: str = "cpu"
+    ground_truth: bool = True  # look the result up in the space's benchmark
+
+    def __post_init__(self):
+        self.proxies = tuple(self.proxies)
+        self.objectives = tuple(self.objectives)
+        if self.workers < 1:
+            raise ZeronasError(f"--workers must be at least 1, got {self.workers}")
+        if not self.objectives:
+            raise ZeronasError("give at least one objective: " + OBJECTIVE_HELP)
+        if self.signal not in ("proxies", "training"):
+            raise ZeronasError(f"unknown signal {self.signal!r}: proxies or training")
+
+
+@dataclass
+class Candidate:
+    """One scored network as a result reports it."""
+
+    arch: str
+    scores: dict[str, float]
+    combined: float  # the combined score, normalised over everything the run scored
+    objectives: dict[str, float]
+    params_m: float
+    flops_m: float  # multiply-adds
+    clock: float  # search clock when it was scored
+    test_acc: float | None = None
+    benchmark_index: int | None = None
+
+
+@dataclass
+class SearchResult:
+    space: str
+    dataset: str
+    strategy: str
+    seed: int
+    best: Candidate
+    pareto: list[Candidate]  # non-dominated over `objectives`; one objective: a front of one
+    objectives: tuple[str, ...]
+    scored: int
+    wall_s: float
+    clock_s: float  # search clock at the end (simulated for a tabular replay)
+    scoring_s_per_arch: float  # mean seconds of the networks computed in this run
+    nonfinite: dict[str, int]  # proxy -> networks with a NaN/inf value (ranked last)
+    nonfinite_reasons: dict[str, dict[str, int]]  # proxy -> reason -> count
+    constraints: dict[str, float]
+    images: str | None = None
+    benchmark: str | None = None
+    optimum_acc: float | None = None
+    optimum_arch: str | None = None
+    regret: float | None = None
+    exported: dict[str, str] = field(default_factory=dict)
+    problem: Any = field(default=None, repr=False, compare=False)  # the search's history, for curves
+
+    # the best network's fields, for one-line use
+    arch = property(lambda self: self.best.arch)
+    scores = property(lambda self: self.best.scores)
+    test_acc = property(lambda self: self.best.test_acc)
+    params_m = property(lambda self: self.best.params_m)
+    flops_m = property(lambda self: self.best.flops_m)
+    benchmark_index = property(lambda self: self.best.benchmark_index)
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("problem", "best", "pareto")}
+        best = asdict(self.best)
+        out.update({k: best[k] for k in ("arch", "scores", "params_m", "flops_m", "test_acc", "benchmark_index")})
+        out["best"], out["pareto"] = best, [asdict(c) for c in self.pareto]
+        return out
+
+    def best_so_far(self, points: int = 40) -> list[tuple[float, str]]:
+        """(search clock, architecture the search would return then) at up to `points` log-spaced steps."""
+        history = self.problem.history
+        n = len(history)
+        steps = sorted({int(round(x)) for x in np.geomspace(1, n, min(n, points))} | {n})
+        fmt = self.problem.space.format
+        return [(history[i - 1].clock, fmt(self.problem.best(history[:i]).arch)) for i in steps]
+
+
+class Study:
+    """A configuration resolved once — space, dataset, ground truth, cost model, score sources — so that
+    many runs (seeds, strategies, limits) share them. Close it (or use `with`) to release workers and stores."""
+
+    def __init__(self, config: SearchConfig | None = None, **overrides):
+        from zeronas.data.datasets import get_dataset
+        from zeronas.groundtruth import get_benchmark
+        from zeronas.spaces import get_space
+        from zeronas.strategies.constraints import CostModel
+
+        self.config = replace(config or SearchConfig(), **overrides)
+        self.space = get_space(self.config.space)
+        self.info = get_dataset(self.config.dataset)
+        supported = self.space.capabilities.datasets
+        if self.info.name not in supported:
+            raise ZeronasError(f"search space {self.space.name} supports dataset(s) {', '.join(supported)} only, "
+                               f"not {self.info.name}")
+        self.costs = CostModel(self.space, self.info)
+        self.ground_truth = (get_benchmark(self.space.name, self.config.table, self.config.data_root)
+                             if self.config.ground_truth else None)
+        self._sources: dict = {}
+        self._constraints: dict = {}
+        self._optima: dict = {}
+        self._closers: list[Callable[[], None]] = []
+        self.db = None
+
+    # -- components, built once and shared by runs ----------------------------------------------------------
+    def constraints(self, config: SearchConfig):
+        from zeronas.strategies.constraints import build_constraints
+
+        key = (config.max_flops, config.max_params, config.max_latency)
+        if key not in self._constraints:
+            self._constraints[key] = build_constraints(self.space, self.info, self.costs, *key, config.data_root)
+        return self._constraints[key]
+
+    def source(self, config: SearchConfig):
+        """Where scores come from: the benchmark's training results, a score table, or live scoring."""
+        key = ("training",) if config.signal == "training" else (
+            ("table", str(config.tabular), config.proxies) if config.tabular else ("live", config.proxies))
+        if key not in self._sources:
+            self._sources[key] = self._open_source(config)
+        return self._sources[key]
+
+    def _open_source(self, config: SearchConfig):
+        if config.signal == "training":
+            from zeronas.scoring.tabular import TrainingScores
+
+            if self.ground_truth is None or not self.ground_truth.capabilities.training_results:
+                raise ZeronasError(f"{self.space.name} has no recorded training results to search on")
+            return TrainingScores(self.space, self.ground_truth.frame, self.info)
+        if config.tabular:
+            from zeronas.scoring.tabular import open_table
+
+            if config.images:
+                raise ZeronasError("--tabular replays scores computed on the benchmark's sample images; "
+                                   "drop --images, or score your images live without --tabular")
+            return open_table(self.space, self.info.name, config.tabular, list(config.proxies))
+        return self._live_scorer(config)
+
+    def _live_scorer(self, config: SearchConfig):
+        from zeronas.data.datasets import load_images
+        from zeronas.executors import ScorerSpec, make_executor
+        from zeronas.scoring.scorer import Scorer, ScoringSettings
+
+        images, labels = load_images(self.info, config.data_root, config.images)
+        settings = ScoringSettings(seed=config.seed, device=config.device,
+                                   images=_fingerprint(images) if config.images else "sample")
+        cache = None
+        if config.store:
+            cache = self.open_store().scores_cache(self.space.name, self.info.name, settings.tag(),
+                                                   list(config.proxies))
+        scorer = Scorer.create(self.space, self.info, list(config.proxies), images, labels, settings, cache)
+        spec = ScorerSpec(self.space.name, self.info.name, tuple(config.proxies), settings,
+                          str(config.data_root) if config.data_root else None,
+                          str(config.images) if config.images else None)
+        scorer.executor = make_executor(spec, config.backend, config.workers, scorer=scorer, address=config.address)
+        self._closers.append(scorer.executor.close)
+        return scorer
+
+    def open_store(self):
+        if self.db is None:
+            from zeronas.store import default_store_path, open_store
+
+            self.db = open_store(default_store_path(self.config.store))
+            self._closers.append(self.db.close)
+        return self.db
+
+    def optimum(self, constraints) -> tuple[str, float]:
+        """The benchmark's best (feasible) architecture and its test accuracy, computed once per limits."""
+        key = tuple((c.name, c.limit) for c in constraints)
+        if key not in self._optima:
+            self._optima[key] = self.ground_truth.optimum(self.info, constraints)
+        return self._optima[key]
+
+    # -- runs ---------------------------------------------------------------------------------------------------
+    def run(self, config: SearchConfig | None = None, on_progress: Callable | None = None, **overrides) -> SearchResult:
+        """One seeded search; `config`/overrides may change per-run fields (seed, strategy, budget, limits...)."""
+        from zeronas.strategies import get_strategy
+        from zeronas.strategies.problem import Budget, SearchProblem, SimulatedClock, WallClock
+
+        config = replace(config or self.config, **overrides)
+        strategy = get_strategy(config.strategy, **config.strategy_options)
+        fitness = list(strategy.fitness or config.proxies)
+        constraints = self.constraints(config)
+        source = self.source(config)
+        simulated = config.tabular or config.signal == "training"
+        recorder = self._recorder(config) if config.store else None
+        progress = on_progress if recorder is None else (lambda p: (recorder.sync(p), on_progress and on_progress(p)))
+        problem = SearchProblem(self.space, source, fitness, Budget(config.budget, config.seconds), constraints,
+                                config.combine, clock=SimulatedClock() if simulated else WallClock(),
+                                on_progress=progress)
+        nonfinite_before = dict(getattr(source, "nonfinite", {}))
+        reasons_before = dict(getattr(source, "reasons", {}))
+        t0 = time.perf_counter()
+        try:
+            strategy.run(problem, random.Random(config.seed))
+            result = self._result(config, problem, constraints, time.perf_counter() - t0, source,
+                                  nonfinite_before, reasons_before)
+        except BaseException as exc:
+            if recorder:
+                recorder.fail(problem, f"{type(exc).__name__}: {exc}")
+            raise
+        if recorder:
+            recorder.finish(problem, result.to_dict())
+        return result
+
+    def _recorder(self, config: SearchConfig):
+        from zeronas.store.recorder import RunRecorder
+
+        settings = {k: v for k, v in asdict(config).items() if k not in ("store", "data_root", "address")}
+        return RunRecorder(self.open_store(), self.space.name, self.info.name, config.strategy, config.seed, settings)
+
+    def _result(self, config, problem, constraints, wall, source, nonfinite_before, reasons_before) -> SearchResult:
+        history = problem.history
+        if not history:
+            raise ZeronasError("the search scored no architecture")
+        combined = problem.fitness(history)
+        matrix = np.array([[self._objective(name, ev, c, constraints) for name in config.objectives]
+                           for ev, c in zip(history, combined)])
+        front = pareto_front(matrix, [_maximised(name) for name in config.objectives])
+        first = matrix[front, 0] * (1 if _maximised(config.objectives[0]) else -1)
+        chosen = front[int(np.argmax(first))]
+        candidates = {i: self._candidate(history[i], combined[i], config.objectives, matrix[i]) for i in front}
+        computed = [e.scores.total_seconds for e in history if not e.scores.cached]
+        counts = getattr(source, "nonfinite", {})
+        reasons: dict[str, dict[str, int]] = {}
+        for (proxy, why), n in getattr(source, "reasons", {}).items():
+            if n - reasons_before.get((proxy, why), 0):
+                reasons.setdefault(proxy, {})[why] = n - reasons_before.get((proxy, why), 0)
+        result = SearchResult(
+            space=self.space.name, dataset=self.info.name, strategy=config.strategy, seed=config.seed,
+            best=candidates[chosen], pareto=[candidates[i] for i in front], objectives=config.objectives,
+            scored=problem.scored, wall_s=wall, clock_s=problem.clock.now(),
+            scoring_s_per_arch=(sum(computed) / len(computed)) if computed else 0.0,
+            nonfinite={p: n - nonfinite_before.get(p, 0) for p, n in counts.items() if n - nonfinite_before.get(p, 0)},
+            nonfinite_reasons=reasons, constraints={c.name: c.limit for c in constraints},
+            images=str(config.images) if config.images else None, problem=problem)
+        if self.ground_truth is not None and not config.images:
+            result.benchmark = self.ground_truth.label
+            result.optimum_arch, result.optimum_acc = self.optimum(constraints)
+            result.regret = result.optimum_acc - result.best.test_acc
+        return result
+
+    def _candidate(self, ev, combined: float, objectives, values) -> Candidate:
+        arch = self.space.format(ev.arch)
+        cand = Candidate(arch, dict(ev.scores.values), float(combined), dict(zip(objectives, map(float, values))),
+                         self.costs.params(ev.arch) / 1e6, self.costs.flops(ev.arch) / 1e6, ev.clock)
+        if self.ground_truth is not None and not self.config.images:
+            cand.test_acc = self.ground_truth.test_acc(arch, self.info)
+            cand.benchmark_index = self.ground_truth.index_of(arch)
+        return cand
+
+    def _objective(self, name: str, ev, combined: float, constraints) -> float:
+        if name == "score":
+            return float(combined)
+        if name == "params":
+            return self.costs.params(ev.arch)
+        if name == "flops":
+            return self.costs.flops(ev.arch)
+        if name == "latency":
+            measured = [c for c in constraints if c.name.startswith("latency:")]
+            if not measured:
+                raise ZeronasError("the latency objective needs a device: pass --max-latency DEVICE:MS")
+            return measured[0].measure(ev.arch)
+        raise ZeronasError(f"unknown objective {name!r}; choose from: {OBJECTIVE_HELP}")
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _maximised(objective: str) -> bool:
+    return objective == "score"
+
+
+def pareto_front(values: np.ndarray, maximise: list[bool]) -> list[int]:
+    """Indices of the non-dominated rows (pymoo's non-dominated sorting), in history order. A row with a
+    non-finite value (a NaN score ranks last) joins the front only if no row is finite."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    f = np.where(np.array(maximise), -values, values).astype(np.float64)
+    ok = np.flatnonzero(np.isfinite(f).all(axis=1))
+    rows = ok if len(ok) else np.arange(len(f))
+    if f.shape[1] == 1:  # one objective: the single best (first of ties), as a front of one
+        return [int(rows[np.argmin(np.nan_to_num(f[rows, 0], nan=np.inf))])]
+    front = NonDominatedSorting().do(np.nan_to_num(f[rows], nan=np.inf), only_non_dominated_front=True)
+    return sorted(int(rows[i]) for i in front)
+
+
+def _fingerprint(images) -> str:
+    """Content hash of the user's images: scores on other images are stored under another key."""
+    return "folder-" + hashlib.sha1(images.numpy().tobytes()).hexdigest()[:12]
+
+
+def search(config: SearchConfig | None = None, on_progress: Callable | None = None, **fields) -> SearchResult:
+    """Run one search: `search(SearchConfig(...))` or `search(dataset="cifar100", budget=100)`."""
+    with Study(config, **fields) as study:
+        return study.run(on_progress=on_progress)
+
+
+__all__ = ["Candidate", "SearchConfig", "SearchResult", "Study", "pareto_front", "search"]
