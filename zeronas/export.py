@@ -11,6 +11,7 @@ from torch import nn
 from zeronas.costs import count_flops, count_params
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
+from zeronas.paths import writable_folder
 from zeronas.spaces import get_space
 
 FORMAT_VERSION = 1
@@ -30,8 +31,7 @@ def build(space: str, arch: str, dataset: str) -> tuple[nn.Module, dict]:
 def export(space: str, arch: str, dataset: str, out_dir: str | Path, onnx: bool = True) -> dict[str, Path]:
     """Write model.pt (state dict + metadata, reload with load()) and, if asked, model.onnx."""
     model, meta = build(space, arch, dataset)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_folder(out_dir)
     written = {"pytorch": out / "model.pt"}
     torch.save({"meta": meta, "state_dict": model.state_dict()}, written["pytorch"])
     if onnx:

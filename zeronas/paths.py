@@ -66,3 +66,16 @@ def read_csv_table(path: str | os.PathLike, what: str):
         return pd.read_csv(path)
     except Exception as exc:
         raise ZeronasError(f"cannot read {what} table {path}: {str(exc).splitlines()[0]}") from None
+
+
+def writable_folder(folder: str | os.PathLike) -> Path:
+    """Create folder if needed and check it can be written, before any work whose results would go there."""
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".zeronas-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ZeronasError(f"cannot write to {path}: {exc.strerror or exc}") from None
+    return path

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from zeronas.paths import writable_folder
+
 from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 
@@ -47,6 +49,8 @@ def correlate(
                        tuple(c.strip() for c in combine.split(",") if c.strip()),
                        ScoringSettings(inits, batch_size, seed, device), workers, store_path,
                        max_flops, max_params, max_latency, data_root, table)
+    if out:
+        writable_folder(out)  # before scoring, so finished work is never lost to a bad folder
     result = run_correlate(job, console=Console(stderr=True))
     out_dir = Path(out) if out else default_out_dir(job, result.constraints)
     paths = write_outputs(result, out_dir)

@@ -11,9 +11,9 @@ import typer
 from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from zeronas.errors import ZeronasError
+from zeronas.paths import writable_folder
 from zeronas.proxies import FREEREA_PROXIES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -72,7 +72,7 @@ def search(
                           data_root=data_root, table=table, workers=workers, backend=backend, address=address,
                           device=device)
     if export_dir:
-        _check_writable(export_dir)  # before the search, so a finished search is never lost to a bad folder
+        writable_folder(export_dir)  # before the search, so a finished search is never lost to a bad folder
     with Study(config) as study, _progress_bar(budget) as bar:
         task = bar.add_task("search", total=budget, best="-")
 
@@ -100,49 +100,35 @@ def split_list(values: list[str]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _check_writable(folder: str) -> None:
-    from pathlib import Path
-
-    path = Path(folder)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".zeronas-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ZeronasError(f"cannot write to {folder}: {exc.strerror or exc}") from None
-
-
 def _print_report(r) -> None:
-    t = Table(show_header=False, box=None, pad_edge=False)
-    t.add_column(no_wrap=True)
-    t.add_column(overflow="fold")
-    t.add_row("architecture", r.arch)
+    rows = [("architecture", r.arch)]
     if r.images:
-        t.add_row("images", r.images)
+        rows.append(("images", f"{r.images} (custom images: no benchmark accuracy)"))
     if r.benchmark_index is not None:
-        t.add_row("benchmark index", str(r.benchmark_index))
-    t.add_row("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items()))
-    t.add_row("params", f"{r.params_m:.6f} M")
-    t.add_row("flops", f"{r.flops_m:.2f} M multiply-adds (the benchmarks' 'FLOPs')")
-    t.add_row("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each")
-    t.add_row("wall time", f"{r.wall_s:.1f} s")
+        rows.append(("benchmark index", str(r.benchmark_index)))
+    rows += [("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items())),
+             ("params", f"{r.params_m:.6f} M"),
+             ("flops", f"{r.flops_m:.2f} M multiply-adds (the benchmarks' 'FLOPs')"),
+             ("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each"),
+             ("wall time", f"{r.wall_s:.1f} s" + (f" (search clock {r.clock_s:.1f} s, simulated)"
+                                                  if r.clock_s > r.wall_s * 1.5 + 1 else ""))]
     if r.nonfinite:
         why = {p: "; ".join(f"{n}× {reason}" for reason, n in r.nonfinite_reasons.get(p, {}).items())
                for p in r.nonfinite}
-        t.add_row("non-finite", ", ".join(f"{k}: {v}" + (f" ({why[k]})" if why[k] else "")
-                                          for k, v in r.nonfinite.items()) + " (ranked last)")
+        rows.append(("non-finite", ", ".join(f"{k}: {v}" + (f" ({why[k]})" if why[k] else "")
+                                             for k, v in r.nonfinite.items()) + " (ranked last)"))
+    if r.test_acc is not None:
+        rows.append(("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, {r.benchmark})"))
+        scope = "feasible optimum" if r.constraints else "optimum"
+        rows.append((scope, f"{r.optimum_acc:.2f} %  regret {r.regret:.2f}"))
     if len(r.objectives) > 1:
         for c in r.pareto:
             values = ", ".join(f"{k}={v:.6g}" for k, v in c.objectives.items())
-            t.add_row("pareto", f"{c.arch}  {values}" + (f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""))
-    if r.test_acc is not None:
-        t.add_row("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, {r.benchmark})")
-        scope = "feasible optimum" if r.constraints else "optimum"
-        t.add_row(scope, f"{r.optimum_acc:.2f} %  regret {r.regret:.2f}")
-    for kind, path in r.exported.items():
-        t.add_row(f"{kind} model", path)
-    out.print(t)
+            acc = f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""
+            rows.append(("pareto", f"{c.arch}  {values}{acc}"))
+    rows += [(f"{kind} model", path) for kind, path in r.exported.items()]
+    for key, value in rows:  # one line each, never wrapped: architecture strings are copied and piped
+        out.print(f"{key:<17}{value}", soft_wrap=True, highlight=False, markup=False)
 
 
 @app.callback()

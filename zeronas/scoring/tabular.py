@@ -27,6 +27,7 @@ class TableScores:
             raise ZeronasError(f"{source} has no column for proxy {absent[0]!r}; it has: {', '.join(available)}")
         self.space = space
         self.nonfinite: Counter = Counter()
+        self.reasons: Counter = Counter()  # (proxy, reason) -> lookups of a NaN value
         values = frame[self.proxy_names].to_numpy(dtype=np.float64)
         seconds = frame[[f"{p}_s" for p in self.proxy_names]].to_numpy(dtype=np.float64)
         self._rows: dict[str, tuple] = {}
@@ -50,7 +51,9 @@ class TableScores:
         except KeyError:
             raise ZeronasError(f"{self.space.format(arch)} is not in the score table") from None
         values = {p: (x if math.isfinite(x) else math.nan) for p, x in zip(self.proxy_names, v)}
-        self.nonfinite.update(p for p, x in values.items() if math.isnan(x))
+        nan = [p for p, x in values.items() if math.isnan(x)]
+        self.nonfinite.update(nan)
+        self.reasons.update((p, "NaN in the score table") for p in nan)
         return Scores(values, dict(zip(self.proxy_names, s)))
 
     def score_many(self, archs: list[Hashable]) -> list[Scores]:
