@@ -22,9 +22,9 @@ err = Console(stderr=True)
 out = Console()
 
 DataRoot = typer.Option(None, "--data-root", envvar="ZERONAS_DATA",
-                        help="Shared data folder (default: ../shared beside the checkout).")
-TablePath = typer.Option(None, "--table", help="The space's ground-truth table (default: the shared data's "
-                         "nats-tss.csv or nasbench101.npz; env ZERONAS_NATS_TABLE / ZERONAS_NB101_TABLE).")
+                        help="Data folder, searched alone (default: ../shared beside a checkout, then the data in the package).")
+TablePath = typer.Option(None, "--table", help="The space's ground-truth table (default: nats-tss.csv or "
+                         "nasbench101.npz, found like all data; env ZERONAS_NATS_TABLE / ZERONAS_NB101_TABLE).")
 
 
 def _progress_bar(total: Optional[int]):

@@ -87,11 +87,13 @@ def export_table(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to export."),
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE", help="SQLite score store."),
-    out_dir: Optional[str] = typer.Option(None, "--out", help="Folder (default benchmarks/tables in the checkout)."),
+    out_dir: Optional[str] = typer.Option(None, "--out", help="Folder (default: the package's zeronas/resources/tables)."),
     time_model_from: Optional[str] = typer.Option(
         None, help="Price every row with a + b·MFLOPs fitted to the seconds measured in this store "
                    "(one machine), instead of each row's own measured seconds."),
-    inits: int = typer.Option(3), batch_size: int = typer.Option(64), seed: int = typer.Option(0),
+    inits: int = typer.Option(3, help="Initialisations the stored scores were averaged over."),
+    batch_size: int = typer.Option(64, help="Images per scoring batch of the stored scores."),
+    seed: int = typer.Option(0, help="Seed of the stored scores."),
     table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (default: shared data)."),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
 ):
