@@ -18,9 +18,9 @@ from zeronas.bench.plan import CONSTRAINTS
 from zeronas.bench.tables import read_table, table_file
 from zeronas.data.datasets import get_dataset
 from zeronas.groundtruth.nats_table import NatsTable
+from zeronas.spaces import get_space
 from zeronas.strategies.combine import COMBINERS
 from zeronas.strategies.constraints import CostModel
-from zeronas.spaces import get_space
 
 PROXIES = ("naswot", "logsynflow", "synflow", "skip", "params", "flops")
 
@@ -42,8 +42,16 @@ def picks(dataset: str, gt: NatsTable, space, archs) -> list[dict]:
                 matrix = scores[list(subset)].to_numpy()[idx]
                 for name, combine in COMBINERS.items():
                     pick = idx[int(np.argmax(combine(matrix)))]
-                    rows.append(dict(dataset=dataset, limits=str(limits), proxies="+".join(subset), combine=name,
-                                     valid=valid[pick], regret=test[idx].max() - test[pick]))
+                    rows.append(
+                        dict(
+                            dataset=dataset,
+                            limits=str(limits),
+                            proxies="+".join(subset),
+                            combine=name,
+                            valid=valid[pick],
+                            regret=test[idx].max() - test[pick],
+                        )
+                    )
     return rows
 
 

@@ -19,8 +19,10 @@ from zeronas.proxies import PROXIES
 from zeronas.scoring.scorer import Scorer, ScoringSettings
 from zeronas.spaces import get_space
 
-CELLS = (("nats-tss", 4, list(PROXIES)),
-         ("nasbench101", 2, ["naswot", "logsynflow", "synflow", "skip", "flops", "params"]))
+CELLS = (
+    ("nats-tss", 4, list(PROXIES)),
+    ("nasbench101", 2, ["naswot", "logsynflow", "synflow", "skip", "flops", "params"]),
+)
 
 
 def scores(device: str, inits: int) -> dict[tuple[str, str], dict[str, float]]:

@@ -28,15 +28,18 @@ FITNESS = ("naswot", "logsynflow", "skip")
 def proxy_quality(dirs: list[Path]) -> list[str]:
     """τ per proxy over the cells each random-search run scored, with that run's own initialisation seed."""
     bench, cifar10 = get_benchmark("nasbench101"), get_dataset("cifar10")
-    lines = [f"| random run | cells | {' | '.join(FITNESS)} | params | rank sum of the three |",
-             "| --- | ---: |" + " ---: |" * (len(FITNESS) + 2)]
+    lines = [
+        f"| random run | cells | {' | '.join(FITNESS)} | params | rank sum of the three |",
+        "| --- | ---: |" + " ---: |" * (len(FITNESS) + 2),
+    ]
     for folder in dirs:
         if not (folder / STORE).is_file():
             continue  # a committed log without its store: the run tables only
         db = sqlite3.connect(folder / STORE)
         seen = set()
         for run_id, seed, config in db.execute(
-                "SELECT run_id, seed, config FROM runs WHERE strategy = 'random' AND result IS NOT NULL"):
+            "SELECT run_id, seed, config FROM runs WHERE strategy = 'random' AND result IS NOT NULL"
+        ):
             if seed in seen:
                 continue
             seen.add(seed)
@@ -45,8 +48,9 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
             values = {p: [] for p in FITNESS}
             acc, params = [], []
             for key, arch in cells.items():
-                got = dict(db.execute("SELECT proxy, value FROM scores WHERE arch_key = ? AND settings = ?",
-                                      (key, settings)))
+                got = dict(
+                    db.execute("SELECT proxy, value FROM scores WHERE arch_key = ? AND settings = ?", (key, settings))
+                )
                 if not all(p in got and np.isfinite(got[p]) for p in FITNESS):
                     continue
                 acc.append(bench.test_acc(arch, cifar10))

@@ -27,8 +27,21 @@ def children_cpu() -> float:
 
 
 def run(budget: int, seed: int, workers: int, backend: str) -> tuple[dict, float, float]:
-    cmd = [sys.executable, "-m", "zeronas.cli.main", "search", "--budget", str(budget), "--seed", str(seed),
-           "--workers", str(workers), "--backend", backend, "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "zeronas.cli.main",
+        "search",
+        "--budget",
+        str(budget),
+        "--seed",
+        str(seed),
+        "--workers",
+        str(workers),
+        "--backend",
+        backend,
+        "--json",
+    ]
     t0, c0 = time.perf_counter(), children_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True)
     elapsed, cpu = time.perf_counter() - t0, children_cpu() - c0
@@ -53,12 +66,17 @@ def main() -> None:
             report, elapsed, cpu = run(args.budget, args.seed, workers, "local" if workers == 1 else args.backend)
             reports[workers] = report
             best[workers] = min(best.get(workers, float("inf")), report["wall_s"])
-            print(f"round {round_ + 1}: workers={workers}  search {report['wall_s']:6.1f} s  process {elapsed:6.1f} s  "
-                  f"cpu {cpu:6.1f} s  "
-                  f"({report['scored']} scored, load average {load:.2f} before)", flush=True)
+            print(
+                f"round {round_ + 1}: workers={workers}  search {report['wall_s']:6.1f} s  process {elapsed:6.1f} s  "
+                f"cpu {cpu:6.1f} s  "
+                f"({report['scored']} scored, load average {load:.2f} before)",
+                flush=True,
+            )
     same = (reports[1]["arch"], reports[1]["scores"]) == (reports[2]["arch"], reports[2]["scores"])
-    print(f"best search wall time: workers=1 {best[1]:.1f} s, workers=2 {best[2]:.1f} s, "
-          f"speed-up {best[1] / best[2]:.2f}x")
+    print(
+        f"best search wall time: workers=1 {best[1]:.1f} s, workers=2 {best[2]:.1f} s, "
+        f"speed-up {best[1] / best[2]:.2f}x"
+    )
     print(f"same architecture and scores with 1 and 2 workers: {'yes' if same else 'NO'}  ({reports[1]['arch']})")
 
 

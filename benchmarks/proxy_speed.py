@@ -150,8 +150,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-pool", action="store_true", help="do not time the 2-worker process pool")
     parser.add_argument("--skip-threads", action="store_true", help="do not time the engine with 2 threads")
-    parser.add_argument("--reference-threads", type=int, default=0,
-                        help="torch threads of the straightforward version (default: torch's default)")
+    parser.add_argument(
+        "--reference-threads",
+        type=int,
+        default=0,
+        help="torch threads of the straightforward version (default: torch's default)",
+    )
     args = parser.parse_args()
 
     space, info = get_space("nats-tss"), get_dataset("cifar10")
@@ -162,18 +166,23 @@ def main() -> None:
     if args.reference_threads:
         torch.set_num_threads(args.reference_threads)
     threads = torch.get_num_threads()
-    print(f"{len(archs)} NATS-Bench cells, cifar10 sample, {settings.tag()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f} at start")
+    print(
+        f"{len(archs)} NATS-Bench cells, cifar10 sample, {settings.tag()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} at start"
+    )
 
-    reference, ref_s, ref_cpu = timed_cpu(lambda: [
-        reference_scores(space, a, info.num_classes, scorer.batches, args.seed) for a in archs])
+    reference, ref_s, ref_cpu = timed_cpu(
+        lambda: [reference_scores(space, a, info.num_classes, scorer.batches, args.seed) for a in archs]
+    )
     ref_rate = len(archs) / ref_s
     print(f"straightforward, {threads} torch thread(s): {ref_rate:6.3f} arch/s  ({ref_s:.1f} s, cpu {ref_cpu:.1f} s)")
 
     engine, eng_s, eng_cpu = timed_cpu(lambda: [scorer.measure(a).values for a in archs])
     eng_rate = len(archs) / eng_s
-    print(f"engine, 1 process x 1 thread:     {eng_rate:6.3f} arch/s  ({eng_s:.1f} s, cpu {eng_cpu:.1f} s)  "
-          f"ratio {eng_rate / ref_rate:.2f}x")
+    print(
+        f"engine, 1 process x 1 thread:     {eng_rate:6.3f} arch/s  ({eng_s:.1f} s, cpu {eng_cpu:.1f} s)  "
+        f"ratio {eng_rate / ref_rate:.2f}x"
+    )
     print(f"  max |diff| vs straightforward: {max_diff(reference, engine)}")
     best_rate = eng_rate
 
@@ -181,8 +190,11 @@ def main() -> None:
         scorer.threads = 2
         two, two_s, two_cpu = timed_cpu(lambda: [scorer.measure(a).values for a in archs])
         scorer.threads = 1
-        print(f"engine, 1 process x 2 threads:    {len(archs) / two_s:6.3f} arch/s  ({two_s:.1f} s, cpu {two_cpu:.1f} s)  "
-              f"ratio {len(archs) / two_s / ref_rate:.2f}x")
+        print(
+            f"engine, 1 process x 2 threads:    {len(archs) / two_s:6.3f} arch/s  "
+            f"({two_s:.1f} s, cpu {two_cpu:.1f} s)  "
+            f"ratio {len(archs) / two_s / ref_rate:.2f}x"
+        )
         best_rate = max(best_rate, len(archs) / two_s)
 
     if not args.skip_pool:
@@ -197,20 +209,26 @@ def main() -> None:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         workers_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         pool_rate = len(archs) / pool_s
-        print(f"engine, 2 workers x 1 thread:     {pool_rate:6.3f} arch/s  ({pool_s:.1f} s, after {start_s:.1f} s "
-              f"start-up; workers' cpu {workers_cpu:.1f} s with start-up)  ratio {pool_rate / ref_rate:.2f}x")
+        print(
+            f"engine, 2 workers x 1 thread:     {pool_rate:6.3f} arch/s  ({pool_s:.1f} s, after {start_s:.1f} s "
+            f"start-up; workers' cpu {workers_cpu:.1f} s with start-up)  ratio {pool_rate / ref_rate:.2f}x"
+        )
         print(f"  max |diff| vs engine in-process: {max_diff(engine, pooled)}")
         best_rate = max(best_rate, pool_rate)
 
     flops = engine_flops(scorer, archs) / len(archs)
     one, every = attainable_gflops(1), attainable_gflops(os.cpu_count() or 1)
     print(f"attainable conv throughput: {one:.1f} GFLOP/s on 1 core, {every:.1f} GFLOP/s on {os.cpu_count()} cores")
-    print(f"engine useful work: {flops / 1e9:.2f} GFLOP per architecture, {flops * len(archs) / eng_cpu / 1e9:.1f} "
-          f"GFLOP per CPU-second in-process = {flops * len(archs) / eng_cpu / 1e9 / one:.0%} of attainable on 1 core")
-    print(f"engine wall-clock rate: 1 process x 1 thread: "
-          f"{flops * eng_rate / 1e9:.1f} GFLOP/s = {flops * eng_rate / 1e9 / one:.0%} of attainable on 1 core; "
-          f"best: {flops * best_rate / 1e9:.1f} GFLOP/s = {flops * best_rate / 1e9 / every:.0%} of attainable "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"engine useful work: {flops / 1e9:.2f} GFLOP per architecture, {flops * len(archs) / eng_cpu / 1e9:.1f} "
+        f"GFLOP per CPU-second in-process = {flops * len(archs) / eng_cpu / 1e9 / one:.0%} of attainable on 1 core"
+    )
+    print(
+        f"engine wall-clock rate: 1 process x 1 thread: "
+        f"{flops * eng_rate / 1e9:.1f} GFLOP/s = {flops * eng_rate / 1e9 / one:.0%} of attainable on 1 core; "
+        f"best: {flops * best_rate / 1e9:.1f} GFLOP/s = {flops * best_rate / 1e9 / every:.0%} of attainable "
+        f"on {os.cpu_count()} cores"
+    )
     print(f"load average {os.getloadavg()[0]:.2f} at end")
 
 

@@ -107,8 +107,10 @@ def _usage(name: str, command) -> str:
 
 
 def _options_table(name: str, command) -> str:
-    rows = [{"option": _cell(_names(p)), "default": _cell(_default(p)), "help": _cell(_help(name, p))}
-            for p in command.params]
+    rows = [
+        {"option": _cell(_names(p)), "default": _cell(_default(p)), "help": _cell(_help(name, p))}
+        for p in command.params
+    ]
     rows.append({"option": "`--help`", "default": "", "help": "Show the help and exit."})
     return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
 
@@ -117,18 +119,38 @@ def _anchor(name: str) -> str:
     return "zeronas-" + name.lower().replace(" ", "-")
 
 
+def _flatten(commands: dict, prefix: str = "") -> dict:
+    """Commands and, after each group, its subcommands (`runs`, `runs show`), in registration order."""
+    out = {}
+    for name, cmd in commands.items():
+        out[prefix + name] = cmd
+        out.update(_flatten(getattr(cmd, "commands", {}), f"{prefix}{name} "))
+    return out
+
+
 def render() -> str:
     """The full text of docs/cli.md."""
     group = _click_group()
-    commands = group.commands  # in registration order
+    commands = _flatten(group.commands)
     parts = [PREFACE]
-    summary = pd.DataFrame([{"command": f"[`zeronas {name}`](#{_anchor(name)})",
-                             "what it does": _cell(_one_line(cmd.help))} for name, cmd in commands.items()])
-    parts.append("## Commands\n\n" + _cell(_one_line(group.help)) + "\n\n"
-                 + summary.to_markdown(index=False, disable_numparse=True) + "\n")
+    summary = pd.DataFrame(
+        [
+            {"command": f"[`zeronas {name}`](#{_anchor(name)})", "what it does": _cell(_one_line(cmd.help))}
+            for name, cmd in commands.items()
+        ]
+    )
+    parts.append(
+        "## Commands\n\n"
+        + _cell(_one_line(group.help))
+        + "\n\n"
+        + summary.to_markdown(index=False, disable_numparse=True)
+        + "\n"
+    )
     for name, cmd in commands.items():
-        parts.append(f"## zeronas {name}\n\n{_cell(_one_line(cmd.help)) or MISSING_HELP}\n\n"
-                     f"```\n{_usage(name, cmd)}\n```\n\n{_options_table(name, cmd)}\n")
+        parts.append(
+            f"## zeronas {name}\n\n{_cell(_one_line(cmd.help)) or MISSING_HELP}\n\n"
+            f"```\n{_usage(name, cmd)}\n```\n\n{_options_table(name, cmd)}\n"
+        )
     return "\n".join(parts)
 
 

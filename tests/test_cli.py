@@ -6,8 +6,9 @@ import pytest
 
 
 def zeronas(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "zeronas.cli.main", *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "zeronas.cli.main", *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_search_json_reports_ground_truth():
@@ -19,15 +20,18 @@ def test_search_json_reports_ground_truth():
     assert report["regret"] == pytest.approx(report["optimum_acc"] - report["test_acc"])
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search", "--dataset", "mnist"], "unknown dataset 'mnist'"),
-    (["search", "--space", "darts"], "unknown search space 'darts'"),
-    (["search", "--strategy", "bayes"], "unknown strategy 'bayes'"),
-    (["search", "--max-flops", "1e6"], "no architecture in nats-tss satisfies flops"),
-    (["search", "--max-params", "lots"], "cannot read params limit"),
-    (["search", "--table", "/nonexistent/nats.csv"], "NATS-Bench table not found"),
-    (["search", "--proxies", "naswot,magic"], "unknown proxy 'magic'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search", "--dataset", "mnist"], "unknown dataset 'mnist'"),
+        (["search", "--space", "darts"], "unknown search space 'darts'"),
+        (["search", "--strategy", "bayes"], "unknown strategy 'bayes'"),
+        (["search", "--max-flops", "1e6"], "no architecture in nats-tss satisfies flops"),
+        (["search", "--max-params", "lots"], "cannot read params limit"),
+        (["search", "--table", "/nonexistent/nats.csv"], "NATS-Bench table not found"),
+        (["search", "--proxies", "naswot,magic"], "unknown proxy 'magic'"),
+    ],
+)
 def test_bad_input_gives_one_line_and_exit_2(args, message):
     r = zeronas(*args, "--budget", "2")
     assert r.returncode == 2

@@ -4,12 +4,21 @@ import numpy as np
 import pytest
 import torch
 
-from zeronas.data.datasets import (DATASETS, get_dataset, load_cifar_batches, load_image_folder, load_sample,
-                                   normalise, scoring_batches)
+from zeronas.data.datasets import (
+    DATASETS,
+    get_dataset,
+    load_cifar_batches,
+    load_image_folder,
+    load_sample,
+    normalise,
+    scoring_batches,
+)
 from zeronas.errors import ZeronasError
 
 
-@pytest.mark.parametrize("name, size, classes", [("cifar10", 32, 10), ("cifar100", 32, 100), ("imagenet16-120", 16, 1000)])
+@pytest.mark.parametrize(
+    "name, size, classes", [("cifar10", 32, 10), ("cifar100", 32, 100), ("imagenet16-120", 16, 1000)]
+)
 def test_samples_load_normalised(shared, name, size, classes):
     x, y = load_sample(get_dataset(name))
     assert x.shape == (640, 3, size, size) and y.shape == (640,)

@@ -21,9 +21,11 @@ from zeronas.strategies import get_strategy
 from zeronas.strategies.problem import Budget, SearchProblem
 
 SPEC = ScorerSpec("nats-tss", "cifar10", ("naswot", "logsynflow", "skip"), ScoringSettings(inits=2, batch_size=16))
-CELLS = ["|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|",
-         "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
-         "|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"]
+CELLS = [
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|",
+    "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
+    "|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|",
+]
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,22 @@ def expected(archs):
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-             _node_ip_address="127.0.0.1", runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        _node_ip_address="127.0.0.1",
+        runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}},
+    )
     yield ray
     ray.shutdown()
 
 
 def zeronas(*args):
-    return subprocess.run([sys.executable, "-m", "zeronas.cli.main", *args], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "zeronas.cli.main", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def values(scores):
@@ -126,7 +135,8 @@ def test_ray_equals_in_process(ray_cluster, archs, expected):
 
 RAY_FAULTS = pytest.mark.skipif(
     os.environ.get("ZERONAS_RAY_FAULT_TESTS") != "1",
-    reason="Ray actor-restart tests can stall for minutes on a loaded machine; set ZERONAS_RAY_FAULT_TESTS=1")
+    reason="Ray actor-restart tests can stall for minutes on a loaded machine; set ZERONAS_RAY_FAULT_TESTS=1",
+)
 
 
 @RAY_FAULTS
@@ -169,8 +179,10 @@ def test_search_results_do_not_depend_on_workers_or_backend(ray_cluster):
 
 
 def test_cli_search_with_workers_and_ray_agree():
-    runs = [zeronas("search", "--budget", "2", "--seed", "3", "--json", *extra)
-            for extra in (["--workers", "2"], ["--backend", "ray", "--workers", "2"])]
+    runs = [
+        zeronas("search", "--budget", "2", "--seed", "3", "--json", *extra)
+        for extra in (["--workers", "2"], ["--backend", "ray", "--workers", "2"])
+    ]
     for r in runs:
         assert r.returncode == 0, r.stderr
     pool, ray = (json.loads(r.stdout) for r in runs)

@@ -3,6 +3,7 @@
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 
@@ -14,13 +15,13 @@ from zeronas.costs import count_flops, count_params
 from zeronas.data.datasets import DATASETS, get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.groundtruth.nasbench101_table import NasBench101Table
-from zeronas.study import search
 from zeronas.scoring.scorer import Scorer, ScoringSettings
 from zeronas.spaces import get_space
 from zeronas.spaces.nasbench101 import Cell, canonical
 from zeronas.spaces.nasbench101_hash import cell_hash, hash_many, md5_many
+from zeronas.spaces.nasbench101_net import network_costs
 from zeronas.strategies.constraints import Constraint
-from zeronas.spaces.nasbench101_net import NasBench101Network, network_costs
+from zeronas.study import search
 
 CIFAR10 = DATASETS["cifar10"]
 
@@ -68,11 +69,14 @@ def relabelled(cell: Cell, rng: random.Random) -> tuple[list[list[int]], list[in
 def as_string(matrix, ops) -> str:
     names = ("conv3x3", "conv1x1", "maxpool3x3")
     n = len(matrix)
-    return "|".join(("out" if w == n - 1 else names[ops[w - 1]]) + ":" + ",".join(str(u) for u in range(w) if matrix[u][w])
-                    for w in range(1, n))
+    return "|".join(
+        ("out" if w == n - 1 else names[ops[w - 1]]) + ":" + ",".join(str(u) for u in range(w) if matrix[u][w])
+        for w in range(1, n)
+    )
 
 
 # -- the graph hash ------------------------------------------------------------------------------
+
 
 def test_vectorised_md5_matches_hashlib():
     import hashlib
@@ -81,7 +85,7 @@ def test_vectorised_md5_matches_hashlib():
     lengths = rng.integers(0, 300, size=500)
     messages = rng.integers(0, 256, size=(500, 320), dtype=np.uint8)
     messages[np.arange(320) >= lengths[:, None]] = 0
-    expected = [hashlib.md5(bytes(messages[i, :lengths[i]])).digest() for i in range(500)]
+    expected = [hashlib.md5(bytes(messages[i, : lengths[i]])).digest() for i in range(500)]
     assert [bytes(d) for d in md5_many(messages.copy(), lengths)] == expected
 
 
@@ -102,6 +106,7 @@ def test_single_cell_hash_agrees_and_ignores_vertex_order(table, arrays):
 
 # -- pruning, stored form, strings -------------------------------------------------------------
 
+
 def test_canonical_order_is_the_tables_stored_order(table, arrays):
     rng = random.Random(2)
     for row in seeded_rows(table, 2000, 2):
@@ -119,14 +124,17 @@ def test_a_cell_in_any_vertex_order_finds_its_row(space, table):
         assert space.format(space.parse(text)) == table.arch_of(int(row))
 
 
-@pytest.mark.parametrize("redundant, stored", [
-    ("conv3x3:0|conv1x1:0|out:1", "conv3x3:0|out:1"),  # vertex 2 never reaches the output
-    ("conv3x3:|conv1x1:0,1|out:2", "conv1x1:0|out:1"),  # vertex 1 is not reachable from the input
-    ("maxpool3x3:0|conv3x3:1|conv1x1:0|out:0,2", "maxpool3x3:0|conv3x3:1|out:0,2"),
-    # 11 edges as written, 2 after pruning: valid, as the benchmark checks the pruned cell
-    ("conv3x3:0|conv3x3:0,1|conv3x3:0,1,2|conv3x3:0,2,3|conv1x1:0|out:5", "conv1x1:0|out:1"),
-    ("maxpool3x3:0|conv3x3:0|out:2,1", "conv3x3:0|maxpool3x3:0|out:1,2"),  # reordered to the stored order
-])
+@pytest.mark.parametrize(
+    "redundant, stored",
+    [
+        ("conv3x3:0|conv1x1:0|out:1", "conv3x3:0|out:1"),  # vertex 2 never reaches the output
+        ("conv3x3:|conv1x1:0,1|out:2", "conv1x1:0|out:1"),  # vertex 1 is not reachable from the input
+        ("maxpool3x3:0|conv3x3:1|conv1x1:0|out:0,2", "maxpool3x3:0|conv3x3:1|out:0,2"),
+        # 11 edges as written, 2 after pruning: valid, as the benchmark checks the pruned cell
+        ("conv3x3:0|conv3x3:0,1|conv3x3:0,1,2|conv3x3:0,2,3|conv1x1:0|out:5", "conv1x1:0|out:1"),
+        ("maxpool3x3:0|conv3x3:0|out:2,1", "conv3x3:0|maxpool3x3:0|out:1,2"),  # reordered to the stored order
+    ],
+)
 def test_redundant_cells_prune_to_their_stored_form(space, table, redundant, stored):
     assert space.format(space.parse(redundant)) == stored
     assert table.arch_of(table.index_of(redundant)) == stored
@@ -139,18 +147,21 @@ def test_stored_rows_round_trip_through_strings(space, table):
         assert space.parse(text) == cell and space.format(space.parse(text)) == text
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("conv3x3:0|conv1x1:1", "the last group must be the output"),
-    ("conv5x5:0|out:1", "unknown op 'conv5x5'"),
-    ("conv3x3:1|out:1", "inputs from vertices 0..0"),
-    ("conv3x3:0,0|out:1", "listed twice"),
-    ("conv3x3:0|out", "has no ':'"),
-    ("conv3x3:0|conv3x3:1|out:", "not connected to the output"),
-    ("conv3x3:|out:1", "not connected to the output"),
-    ("conv3x3:0|conv3x3:1|conv3x3:2|conv3x3:3|conv3x3:4|conv3x3:5|out:6", "8 vertices"),
-    ("conv3x3:0|conv3x3:0,1|conv3x3:0,1,2|conv3x3:0,1,2,3|out:1,4", "12 edges after pruning"),
-    ("", "group '' has no ':'"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("conv3x3:0|conv1x1:1", "the last group must be the output"),
+        ("conv5x5:0|out:1", "unknown op 'conv5x5'"),
+        ("conv3x3:1|out:1", "inputs from vertices 0..0"),
+        ("conv3x3:0,0|out:1", "listed twice"),
+        ("conv3x3:0|out", "has no ':'"),
+        ("conv3x3:0|conv3x3:1|out:", "not connected to the output"),
+        ("conv3x3:|out:1", "not connected to the output"),
+        ("conv3x3:0|conv3x3:1|conv3x3:2|conv3x3:3|conv3x3:4|conv3x3:5|out:6", "8 vertices"),
+        ("conv3x3:0|conv3x3:0,1|conv3x3:0,1,2|conv3x3:0,1,2,3|out:1,4", "12 edges after pruning"),
+        ("", "group '' has no ':'"),
+    ],
+)
 def test_bad_genotypes_are_rejected_with_one_line(space, text, fragment):
     with pytest.raises(ZeronasError) as info:
         space.parse(text)
@@ -158,6 +169,7 @@ def test_bad_genotypes_are_rejected_with_one_line(space, text, fragment):
 
 
 # -- exact networks and costs ----------------------------------------------------------------
+
 
 def test_costs_from_the_cell_equal_table_params_on_every_row(arrays):
     sizes = arrays["num_vertices"]
@@ -180,8 +192,11 @@ def test_built_network_params_equal_table_on_500_seeded_rows(space, table, array
 
 @pytest.mark.parametrize("which", ["smallest", "largest", "best"])
 def test_real_network_runs_and_flops_match_the_cell_count(space, table, arrays, which):
-    row = {"smallest": np.argmin(arrays["params"]), "largest": np.argmax(arrays["params"]),
-           "best": np.argmax(arrays["test_acc"])}[which]
+    row = {
+        "smallest": np.argmin(arrays["params"]),
+        "largest": np.argmax(arrays["params"]),
+        "best": np.argmax(arrays["test_acc"]),
+    }[which]
     cell = table.cell(int(row))
     model = space.build_model(cell, 10)
     assert count_params(model) == arrays["params"][row]
@@ -210,6 +225,7 @@ def test_smallest_cell_has_the_fewest_params_and_flops_in_the_table(space, table
 
 
 # -- sampling, mutation, crossover ----------------------------------------------------------
+
 
 def test_sampling_is_seeded_and_uniform_over_unique_cells(space, arrays, known_hashes):
     assert space.sample(random.Random(9)) == space.sample(random.Random(9))
@@ -259,6 +275,7 @@ def test_crossover_keeps_validity_and_mixes(space, known_hashes):
 
 # -- proxies and skip score --------------------------------------------------------------------
 
+
 def test_skip_score_counts_vertices_jumped_by_edges_into_ops(space):
     assert space.skip_score(space.parse("conv3x3:0|conv3x3:1|out:2")) == 0.0  # a chain
     # edges into ops: 0->1 (0), 1->2 (0), 0->3 (jumps 2), 1->3 (jumps 1); edges into the output do not count
@@ -267,8 +284,14 @@ def test_skip_score_counts_vertices_jumped_by_edges_into_ops(space):
 
 def test_registry_proxies_score_nasbench101_networks(space, cifar10_images):
     info, images, labels = cifar10_images
-    scorer = Scorer.create(space, info, ["naswot", "logsynflow", "synflow", "skip"], images, labels,
-                           ScoringSettings(inits=1, batch_size=16))
+    scorer = Scorer.create(
+        space,
+        info,
+        ["naswot", "logsynflow", "synflow", "skip"],
+        images,
+        labels,
+        ScoringSettings(inits=1, batch_size=16),
+    )
     small = scorer.score(space.smallest()).values
     wider = scorer.score(space.parse("conv3x3:0|conv3x3:1|maxpool3x3:0|out:2,3")).values
     assert all(math.isfinite(v) for v in (*small.values(), *wider.values()))
@@ -281,17 +304,21 @@ def test_registry_proxies_score_nasbench101_networks(space, cifar10_images):
 
 # -- table and search --------------------------------------------------------------------------
 
+
 def test_table_optimum_and_feasible_optimum(table, arrays):
     arch, acc = table.optimum(CIFAR10)
     assert acc == pytest.approx(94.3176, abs=1e-3) and table.test_acc(arch, CIFAR10) == acc
     limit_params, limit_flops = 2e6, 3e8
-    arch, acc = table.optimum(CIFAR10, [Constraint("params", limit_params, None), Constraint("flops", limit_flops, None)])
+    arch, acc = table.optimum(
+        CIFAR10, [Constraint("params", limit_params, None), Constraint("flops", limit_flops, None)]
+    )
     ok = (arrays["params"] <= limit_params) & (table.flops() <= limit_flops)
     assert acc == pytest.approx(float(arrays["test_acc"][ok].max()) * 100)
     row = table.index_of(arch)
     assert arrays["params"][row] <= limit_params and table.flops()[row] <= limit_flops
     assert table.optimum(CIFAR10, [Constraint("params", 5e6, None)])[1] == pytest.approx(
-        float(arrays["test_acc"][arrays["params"] <= 5e6].max()) * 100)
+        float(arrays["test_acc"][arrays["params"] <= 5e6].max()) * 100
+    )
     with pytest.raises(ZeronasError, match="no 'latency:x' column"):
         table.optimum(CIFAR10, [Constraint("latency:x", 5, None)])
     with pytest.raises(ZeronasError, match="cifar10 only"):
@@ -316,15 +343,31 @@ def test_search_reports_ground_truth(strategy):
 
 
 def test_constrained_search_stays_feasible_and_reports_the_feasible_optimum(arrays):
-    report = search(space="nasbench101", dataset="cifar10", budget=3, strategy="random", seed=1, proxies=("skip",),
-                        max_params="3M")
+    report = search(
+        space="nasbench101", dataset="cifar10", budget=3, strategy="random", seed=1, proxies=("skip",), max_params="3M"
+    )
     assert report.params_m <= 3 and report.test_acc <= report.optimum_acc
     assert report.optimum_acc == pytest.approx(float(arrays["test_acc"][arrays["params"] <= 3e6].max()) * 100)
 
 
 def test_other_datasets_are_rejected_in_one_line():
-    r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", "search", "--space", "nasbench101",
-                        "--dataset", "cifar100", "--budget", "2"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zeronas.cli.main",
+            "search",
+            "--space",
+            "nasbench101",
+            "--dataset",
+            "cifar100",
+            "--budget",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "cifar10 only" in lines[0]
 
@@ -349,8 +392,20 @@ def test_precompute_scores_a_seeded_sample_and_needs_one(tmp_path):
     from zeronas.store import open_store
 
     store = tmp_path / "nb101.sqlite"
-    base = [sys.executable, "-m", "zeronas.cli.main", "precompute", "--space", "nasbench101",
-            "--proxies", "skip,params", "--workers", "1", "--store", str(store)]
+    base = [
+        sys.executable,
+        "-m",
+        "zeronas.cli.main",
+        "precompute",
+        "--space",
+        "nasbench101",
+        "--proxies",
+        "skip,params",
+        "--workers",
+        "1",
+        "--store",
+        str(store),
+    ]
     r = subprocess.run(base, capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "--sample" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run(base + ["--sample", "5"], capture_output=True, text=True, timeout=300)
@@ -367,8 +422,24 @@ def test_tabular_replay_is_refused_for_a_space_too_large_to_tabulate():
 
 def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_path):
     out = tmp_path / "bench101"
-    args = [sys.executable, "-m", "zeronas.cli.main", "bench", "--space", "nasbench101", "--runs", "1",
-            "--budget", "3", "--strategies", "random,freerea", "--workers", "1", "--out", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "zeronas.cli.main",
+        "bench",
+        "--space",
+        "nasbench101",
+        "--runs",
+        "1",
+        "--budget",
+        "3",
+        "--strategies",
+        "random,freerea",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     rows = (out / "runs.jsonl").read_text().splitlines()
@@ -377,13 +448,29 @@ def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_pat
     report = (out / "nasbench101.md").read_text()
     assert "optimum 94.32 %" in report
     # the same seed draws the same first cells, so FreeREA's come from the store random search filled
+    report = re.sub(r" +", " ", report)  # Markdown cells are padded to the column width
     assert "| random | 0 |" in report and "| 3 of 3 |" in report and "| 0 of 3 |" in report
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)  # resume: nothing runs again
     assert r.returncode == 0 and (out / "runs.jsonl").read_text().splitlines() == rows
 
 
 def test_live_bench_runs_one_dataset_the_space_has(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", "bench", "--space", "nasbench101",
-                        "--datasets", "cifar100", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zeronas.cli.main",
+            "bench",
+            "--space",
+            "nasbench101",
+            "--datasets",
+            "cifar100",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "choose from: cifar10" in lines[0], r.stderr

@@ -39,7 +39,9 @@ def test_every_shared_data_file_is_embedded_and_loads():
 def test_an_explicit_root_is_the_only_place_looked_and_the_error_names_it(tmp_path, monkeypatch):
     monkeypatch.setenv("ZERONAS_DATA", str(tmp_path))
     assert data_roots() == [tmp_path]
-    with pytest.raises(ZeronasError, match=f"NATS-Bench table not found: looked for {tmp_path}/benchmarks/nats-tss.csv"):
+    with pytest.raises(
+        ZeronasError, match=f"NATS-Bench table not found: looked for {tmp_path}/benchmarks/nats-tss.csv"
+    ):
         data_file("benchmarks/nats-tss.csv", "NATS-Bench table")
     (tmp_path / "benchmarks").mkdir()
     (tmp_path / "benchmarks" / "nats-tss.csv.gz").write_bytes(b"")  # a compressed copy counts
@@ -69,8 +71,11 @@ def test_registry_refuses_a_second_name_and_names_the_choices():
 
 def test_no_module_outside_the_nats_ones_names_the_nats_space():
     allowed = {"spaces/nats_tss.py", "spaces/nats_tss_net.py", "groundtruth/nats_table.py", "groundtruth/__init__.py"}
-    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                 if str(p.relative_to(PACKAGE)) not in allowed and '"nats-tss"' in p.read_text()]
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if str(p.relative_to(PACKAGE)) not in allowed and '"nats-tss"' in p.read_text()
+    ]
     assert not offenders
     probing = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if re.search(r"hasattr\(", p.read_text())]
     assert not probing  # spaces and benchmarks declare capabilities instead
@@ -97,8 +102,7 @@ def test_pareto_front_is_non_dominated_and_one_objective_is_a_front_of_one():
 
 
 def test_search_returns_best_and_a_front_over_the_declared_objectives():
-    result = search(SearchConfig(dataset="cifar100", budget=120, seed=3, tabular=True,
-                                 objectives=("score", "params")))
+    result = search(SearchConfig(dataset="cifar100", budget=120, seed=3, tabular=True, objectives=("score", "params")))
     history = result.problem.history
     combined = result.problem.fitness(history)
     costs = Study(dataset="cifar100", ground_truth=False).costs
@@ -134,8 +138,9 @@ def test_store_keys_carry_proxy_versions_and_a_schema_1_store_is_never_reused(tm
     db.executescript("""
         CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         INSERT INTO meta VALUES ('zeronas_schema', '1');
-        CREATE TABLE scores (space TEXT NOT NULL, dataset TEXT NOT NULL, arch_key TEXT NOT NULL, proxy TEXT NOT NULL,
-            settings TEXT NOT NULL, value REAL, seconds REAL NOT NULL, PRIMARY KEY (space, dataset, settings, arch_key, proxy));
+        CREATE TABLE scores (space TEXT NOT NULL, dataset TEXT NOT NULL, arch_key TEXT NOT NULL,
+            proxy TEXT NOT NULL, settings TEXT NOT NULL, value REAL, seconds REAL NOT NULL,
+            PRIMARY KEY (space, dataset, settings, arch_key, proxy));
         INSERT INTO scores VALUES ('nats-tss', 'cifar10', 'k', 'naswot', 's', 1.0, 0.1);
     """)
     db.commit()
@@ -179,12 +184,15 @@ def test_a_failed_run_is_recorded_with_its_error_and_the_store_closed(tmp_path, 
     assert not math.isnan(run["started"])
 
 
-@pytest.mark.parametrize("command", [
-    ["search", "--tabular", "default", "--budget", "5", "--export", "{ro}/model"],
-    ["export", "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|none~2|", "--out", "{ro}/m"],
-    ["correlate", "--sample", "2", "--proxies", "params", "--store", "none", "--out", "{ro}/c"],
-    ["bench", "--runs", "1", "--out", "{ro}/b"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "--tabular", "default", "--budget", "5", "--export", "{ro}/model"],
+        ["export", "|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|none~2|", "--out", "{ro}/m"],
+        ["correlate", "--sample", "2", "--proxies", "params", "--store", "none", "--out", "{ro}/c"],
+        ["bench", "--runs", "1", "--out", "{ro}/b"],
+    ],
+)
 def test_an_unwritable_output_folder_is_one_line_before_any_work(tmp_path, command):
     import os
     import subprocess

@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from zeronas.errors import ZeronasError
 from zeronas.proxies import get_proxies
@@ -18,8 +17,14 @@ INDEX0 = "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_
 @pytest.fixture(scope="module")
 def scorer(nats, cifar10_images):
     info, x, y = cifar10_images
-    return Scorer.create(nats, info, ["naswot", "logsynflow", "synflow", "skip", "params", "flops"], x, y,
-                         ScoringSettings(inits=2, seed=0))
+    return Scorer.create(
+        nats,
+        info,
+        ["naswot", "logsynflow", "synflow", "skip", "params", "flops"],
+        x,
+        y,
+        ScoringSettings(inits=2, seed=0),
+    )
 
 
 def test_proxies_are_finite_seeded_and_differ_across_cells(nats, scorer):

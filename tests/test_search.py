@@ -3,7 +3,6 @@ import random
 import numpy as np
 import pytest
 
-from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scorer, ScoringSettings
 from zeronas.strategies import get_strategy
@@ -37,7 +36,7 @@ def test_strategies_are_reproducible_and_respect_limits(nats, cifar10_images, st
     picks = []
     for _ in range(2):
         problem = make_problem(nats, cifar10_images, 30, limits)
-        best = get_strategy(strategy).run(problem, random.Random(3))
+        get_strategy(strategy).run(problem, random.Random(3))
         assert all(costs.flops(e.arch) <= 4e7 and costs.params(e.arch) <= 3e5 for e in problem.history)
         assert problem.scored == 30
         picks.append([e.key for e in problem.history])

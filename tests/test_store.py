@@ -91,8 +91,20 @@ def _count(path):
 
 def test_precompute_killed_mid_run_resumes_without_recomputing(tmp_path):
     path = tmp_path / "pre.sqlite"
-    args = [sys.executable, "-m", "zeronas.cli.main", "precompute", "--dataset", "imagenet16-120",
-            "--proxies", "naswot,skip", "--workers", "1", "--store", str(path)]
+    args = [
+        sys.executable,
+        "-m",
+        "zeronas.cli.main",
+        "precompute",
+        "--dataset",
+        "imagenet16-120",
+        "--proxies",
+        "naswot,skip",
+        "--workers",
+        "1",
+        "--store",
+        str(path),
+    ]
     proc = subprocess.Popen(args + ["--limit", "200"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while _count(path) == 0 and time.time() < deadline and proc.poll() is None:
@@ -119,7 +131,11 @@ def test_corrupted_and_foreign_files_are_one_line_errors(tmp_path):
     db.close()
     with pytest.raises(ZeronasError, match="something else"):
         open_store(foreign)
-    r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", "precompute", "--limit", "1", "--store", str(junk)],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "zeronas.cli.main", "precompute", "--limit", "1", "--store", str(junk)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr

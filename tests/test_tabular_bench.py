@@ -11,17 +11,23 @@ import pytest
 from zeronas.bench.tables import export_table
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
-from zeronas.study import search
 from zeronas.scoring.scorer import Scores
 from zeronas.scoring.tabular import TableScores, TrainingScores
 from zeronas.strategies.problem import Budget, SearchProblem, SimulatedClock
+from zeronas.study import search
 
 PROXIES = ["naswot", "logsynflow", "skip"]
 
 
 def test_tabular_and_live_pick_the_same_network(tmp_path, nats):
-    live = search(dataset="imagenet16-120", budget=10, seed=5, proxies=tuple(PROXIES), ground_truth=False,
-                      store=str(tmp_path / "live.sqlite"))
+    live = search(
+        dataset="imagenet16-120",
+        budget=10,
+        seed=5,
+        proxies=tuple(PROXIES),
+        ground_truth=False,
+        store=str(tmp_path / "live.sqlite"),
+    )
     # the table holds exactly the scores the live search computed (read back from its store)
     from zeronas.store import open_store
 
@@ -31,8 +37,15 @@ def test_tabular_and_live_pick_the_same_network(tmp_path, nats):
     rows = pd.DataFrame({"index": range(len(steps)), "arch": [s["arch"] for s in steps]})
     path = export_table(nats, rows, scores, PROXIES, tmp_path / "t.csv.gz")
     assert len(path) == 10
-    replayed = search(dataset="imagenet16-120", budget=10, seed=5, proxies=tuple(PROXIES), ground_truth=False,
-                          tabular=str(tmp_path / "t.csv.gz"), store=str(tmp_path / "live.sqlite"))
+    replayed = search(
+        dataset="imagenet16-120",
+        budget=10,
+        seed=5,
+        proxies=tuple(PROXIES),
+        ground_truth=False,
+        tabular=str(tmp_path / "t.csv.gz"),
+        store=str(tmp_path / "live.sqlite"),
+    )
     assert replayed.arch == live.arch and replayed.scores == pytest.approx(live.scores)
     second = store.trajectory(store.runs()[1]["run_id"])
     assert [s["arch"] for s in second] == [s["arch"] for s in steps]  # same proposals, same order
@@ -43,14 +56,21 @@ def test_tabular_and_live_pick_the_same_network(tmp_path, nats):
 
 def _synthetic(nats, seconds):
     archs = nats.all()
-    return pd.DataFrame({"index": range(len(archs)), "arch": [nats.format(a) for a in archs],
-                         "naswot": [float((i * 7919) % 10007) for i in range(len(archs))], "naswot_s": seconds})
+    return pd.DataFrame(
+        {
+            "index": range(len(archs)),
+            "arch": [nats.format(a) for a in archs],
+            "naswot": [float((i * 7919) % 10007) for i in range(len(archs))],
+            "naswot_s": seconds,
+        }
+    )
 
 
 def test_time_budget_on_the_simulated_clock(nats):
     frame = _synthetic(nats, 2.0)
-    problem = SearchProblem(nats, TableScores(nats, frame, ["naswot"]), ["naswot"], Budget(None, 21.0),
-                            clock=SimulatedClock())
+    problem = SearchProblem(
+        nats, TableScores(nats, frame, ["naswot"]), ["naswot"], Budget(None, 21.0), clock=SimulatedClock()
+    )
     from zeronas.strategies import get_strategy
 
     get_strategy("random").run(problem, random.Random(0))
@@ -70,8 +90,9 @@ def test_training_reference_costs_twelve_epochs_and_cifar100_borrows_cifar10_tim
 def test_naswot_rank_returns_the_best_naswot_seen(nats):
     from zeronas.strategies.naswot_rank import NaswotRank
 
-    problem = SearchProblem(nats, TableScores(nats, _synthetic(nats, 1.0), ["naswot"]), ["naswot"], Budget(500),
-                            clock=SimulatedClock())
+    problem = SearchProblem(
+        nats, TableScores(nats, _synthetic(nats, 1.0), ["naswot"]), ["naswot"], Budget(500), clock=SimulatedClock()
+    )
     best = NaswotRank(samples=60).run(problem, random.Random(3))
     assert problem.scored <= 60 and problem.clock.now() == problem.scored
     assert best.scores.values["naswot"] == max(e.scores.values["naswot"] for e in problem.history)
@@ -90,9 +111,26 @@ def test_export_refuses_an_incomplete_store(nats, tmp_path):
 
 def test_tiny_bench_end_to_end_and_resume(tmp_path):
     out = tmp_path / "bench"
-    args = [sys.executable, "-m", "zeronas.cli.main", "bench", "--datasets", "imagenet16-120", "--runs", "2",
-            "--budget", "20", "--naswot-samples", "30", "--constraints", "1e8:8e5", "--workers", "1",
-            "--out", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "zeronas.cli.main",
+        "bench",
+        "--datasets",
+        "imagenet16-120",
+        "--runs",
+        "2",
+        "--budget",
+        "20",
+        "--naswot-samples",
+        "30",
+        "--constraints",
+        "1e8:8e5",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     t3 = pd.read_csv(out / "table3.csv")
@@ -115,14 +153,89 @@ def test_tiny_bench_end_to_end_and_resume(tmp_path):
     assert r.returncode == 0 and (out / "runs.jsonl").read_text().splitlines() == lines
 
 
-@pytest.mark.parametrize("args, message", [
-    (["bench", "--runs", "0"], "at least 1"),
-    (["bench", "--constraints", "1e8"], "MAXFLOPS:MAXPARAMS"),
-    (["bench", "--tables", "/nonexistent"], "score table not found"),
-    (["search", "--tabular", "/nonexistent.csv.gz"], "score table not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bench", "--runs", "0"], "at least 1"),
+        (["bench", "--constraints", "1e8"], "MAXFLOPS:MAXPARAMS"),
+        (["bench", "--tables", "/nonexistent"], "score table not found"),
+        (["search", "--tabular", "/nonexistent.csv.gz"], "score table not found"),
+    ],
+)
 def test_bench_bad_input_is_one_line(args, message, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "zeronas.cli.main", *args, "--out" if args[0] == "bench" else "--seed",
-                        str(tmp_path) if args[0] == "bench" else "0"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zeronas.cli.main",
+            *args,
+            "--out" if args[0] == "bench" else "--seed",
+            str(tmp_path) if args[0] == "bench" else "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and message in lines[0], r.stderr
+
+
+def test_export_table_reuses_a_time_model_and_records_provenance(nats, tmp_path):
+    """--time-model-json prices every row with an earlier table's coefficients (no refit on the store's
+    seconds), and --provenance lands in the table's .json."""
+    from zeronas.store import open_store
+
+    store = open_store(tmp_path / "s.sqlite")
+    keys = sorted({nats.canonical_key(a) for a in nats.all()})
+    for i, key in enumerate(keys):
+        store.put(
+            "nats-tss",
+            "cifar10",
+            "inits=3,batch=64,seed=0",
+            key,
+            Scores({"skip": 0.5, "flops": float(i)}, {"skip": 99.0, "flops": 99.0}),
+        )
+    store.close()
+    earlier = tmp_path / "old.json"
+    earlier.write_text(
+        json.dumps(
+            {
+                "time_model": {"skip": [0.25, 0.5], "flops": [1.0, 0.0], "naswot": [2, 3]},
+                "time_model_from": "runs/old.sqlite",
+                "time_model_networks": 7,
+            }
+        )
+    )
+    (tmp_path / "prov.json").write_text(json.dumps({"copied": 1, "computed": 2}))
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zeronas.cli.main",
+            "export-table",
+            "--dataset",
+            "cifar10",
+            "--proxies",
+            "skip,flops",
+            "--store",
+            str(tmp_path / "s.sqlite"),
+            "--out",
+            str(tmp_path),
+            "--time-model-json",
+            str(earlier),
+            "--provenance",
+            str(tmp_path / "prov.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "nats-tss-cifar10.csv.gz")
+    assert len(table) == 15625
+    assert table["skip_s"].to_numpy() == pytest.approx(0.25 + 0.5 * table["flops"].to_numpy(), rel=1e-6)
+    assert (table["flops_s"] == 1.0).all()
+    meta = json.loads((tmp_path / "nats-tss-cifar10.json").read_text())
+    assert meta["time_model"] == {"skip": [0.25, 0.5], "flops": [1.0, 0.0]} and meta["networks"] == len(keys)
+    assert meta["time_model_reused_from"] == str(earlier) and meta["time_model_networks"] == 7
+    assert meta["provenance"] == {"copied": 1, "computed": 2}

@@ -17,15 +17,23 @@ DATA_VARIABLES = ("ZERONAS_DATA", "ZERONAS_NATS_TABLE", "ZERONAS_NB101_TABLE", "
 def venv(tmp_path_factory):
     root = tmp_path_factory.mktemp("wheel")
     dist = root / "dist"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(dist), str(REPO)], capture_output=True, text=True, timeout=600)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr
     (wheel,) = dist.glob("zeronas-*.whl")
     env_dir = root / "venv"
     # torch and the other dependencies come from this interpreter's site-packages; zeronas from the wheel only
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)], check=True, timeout=300)
-    install = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
-                              "--no-index", str(wheel)], capture_output=True, text=True, timeout=600)
+    install = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stderr
     work = root / "elsewhere" / "work"  # no ../shared beside it
     work.mkdir(parents=True)
@@ -36,16 +44,20 @@ def venv(tmp_path_factory):
 
 def _run(venv, *args, timeout=600):
     env_dir, work, env = venv
-    return subprocess.run([str(env_dir / "bin" / "zeronas"), *args], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(env_dir / "bin" / "zeronas"), *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_the_wheel_carries_its_data_and_imports_from_the_venv(venv):
     env_dir, work, env = venv
-    code = ("import zeronas, zeronas.paths as p; print(zeronas.__file__); "
-            "print([str(r) for r in p.data_roots()]); print(p.data_file('benchmarks/nasbench101.npz', 'x'))")
-    r = subprocess.run([str(env_dir / "bin" / "python"), "-c", code], cwd=work, env=env, capture_output=True,
-                       text=True, timeout=300)
+    code = (
+        "import zeronas, zeronas.paths as p; print(zeronas.__file__); "
+        "print([str(r) for r in p.data_roots()]); print(p.data_file('benchmarks/nasbench101.npz', 'x'))"
+    )
+    r = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=300
+    )
     assert r.returncode == 0, r.stderr
     module, roots, nb101 = r.stdout.splitlines()
     assert module.startswith(str(env_dir)) and str(REPO) not in roots

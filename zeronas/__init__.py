@@ -1,8 +1,8 @@
 """zeronas: training-free (zero-shot) neural architecture search.
 
-    import zeronas
-    result = zeronas.search(dataset="cifar10", budget=100)   # or zeronas.search(zeronas.SearchConfig(...))
-    print(result.best.arch, result.best.test_acc)
+import zeronas
+result = zeronas.search(dataset="cifar10", budget=100)   # or zeronas.search(zeronas.SearchConfig(...))
+print(result.best.arch, result.best.test_acc)
 """
 
 __version__ = "0.2.0"

@@ -25,8 +25,13 @@ def data_roots(root: str | os.PathLike | None = None) -> list[Path]:
     return [p for p in (_CHECKOUT_SHARED,) if p.is_dir()] + [EMBEDDED]
 
 
-def data_file(relative: str, what: str, root: str | os.PathLike | None = None,
-              file: str | os.PathLike | None = None, file_env: str | None = None) -> Path:
+def data_file(
+    relative: str,
+    what: str,
+    root: str | os.PathLike | None = None,
+    file: str | os.PathLike | None = None,
+    file_env: str | None = None,
+) -> Path:
     """Resolve a data file such as 'benchmarks/nats-tss.csv'; raise one line naming every place looked at."""
     explicit = file or (os.environ.get(file_env) if file_env else None)
     if explicit:
@@ -59,13 +64,51 @@ def require_file(path: Path, what: str, hint: str = "") -> Path:
 
 
 def read_csv_table(path: str | os.PathLike, what: str):
-    """A benchmark CSV (plain or .gz) as a DataFrame; an unreadable file is one line naming what it should be."""
+    """A benchmark CSV (plain or .gz) as a DataFrame; an unreadable file is one line naming what it should be.
+
+    The bytes are checked before pandas sees them, so a binary file (an .npz, a gzip file without its .gz
+    name, random bytes) or an empty one is refused in words rather than with a codec or parser message."""
+    import gzip
+    import io
+    import zlib
+
     import pandas as pd
 
+    path = Path(path)
     try:
-        return pd.read_csv(path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ZeronasError(f"cannot read {what} table {path}: {exc.strerror or exc}") from None
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            reason = "truncated" if isinstance(exc, EOFError) else "not gzip-compressed"
+            raise ZeronasError(f"cannot read {what} table {path}: the file is named .gz but is {reason}") from None
+    if not raw.strip():
+        raise ZeronasError(f"{what} table {path} is empty (a CSV file with a header row is expected)")
+    try:
+        raw.decode("utf-8")  # a BOM is fine: pandas drops it
+        text = b"\x00" not in raw
+    except UnicodeDecodeError:
+        text = False
+    if not text:
+        magic = {
+            b"\x1f\x8b": "gzip-compressed data: name it .csv.gz",
+            b"PK\x03\x04": "a zip archive such as an .npz",
+            b"PK\x05\x06": "a zip archive such as an .npz",
+            b"\x93NUMPY": "a NumPy .npy array",
+            b"SQLite format 3\x00": "an SQLite database",
+        }
+        kind = next((name for head, name in magic.items() if raw.startswith(head)), "binary data")
+        raise ZeronasError(f"{what} table {path} is not a CSV text file (it holds {kind})")
+    try:
+        return pd.read_csv(io.BytesIO(raw))
+    except pd.errors.EmptyDataError:
+        raise ZeronasError(f"{what} table {path} is empty (a CSV file with a header row is expected)") from None
     except Exception as exc:
-        raise ZeronasError(f"cannot read {what} table {path}: {str(exc).splitlines()[0]}") from None
+        first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise ZeronasError(f"cannot read {what} table {path}: {first.strip()}") from None
 
 
 def writable_folder(folder: str | os.PathLike) -> Path:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,9 @@ class SearchConfig:
     max_latency: str | None = None  # HW-NAS-Bench DEVICE:MS
     signal: str = "proxies"  # 'proxies', or 'training': the benchmark's 12-epoch results (simulated REA)
     strategy_options: dict[str, Any] = field(default_factory=dict)
-    images: str | None = None  # a folder of class folders to score on instead of the sample images
+    images: str | None = None  # a folder of class folders: its classes, images and statistics define the task
+    resolution: int | None = None  # side the --images are resized to (default: the dataset's, e.g. 32)
+    top: int = 1  # how many of the best distinct networks the result lists (`top`)
     tabular: str | bool | None = None  # replay a score table (True/'default': the packaged one) on a simulated clock
     store: str | None = None  # SQLite file: reuse scores, record the run and its trajectory
     data_root: str | None = None
@@ -77,6 +80,7 @@ class Candidate:
     clock: float  # search clock when it was scored
     test_acc: float | None = None
     benchmark_index: int | None = None
+    measured: dict[str, float] = field(default_factory=dict)  # its value of every limit (flops, latency:pixel3, ...)
 
 
 @dataclass
@@ -87,6 +91,7 @@ class SearchResult:
     seed: int
     best: Candidate
     pareto: list[Candidate]  # non-dominated over `objectives`; one objective: a front of one
+    top: list[Candidate]  # the `top` best distinct networks by the combined score, best first
     objectives: tuple[str, ...]
     scored: int
     wall_s: float
@@ -101,6 +106,7 @@ class SearchResult:
     optimum_arch: str | None = None
     regret: float | None = None
     exported: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by Ctrl-C: the best of what was scored until then
     problem: Any = field(default=None, repr=False, compare=False)  # the search's history, for curves
 
     # the best network's fields, for one-line use
@@ -112,10 +118,12 @@ class SearchResult:
     benchmark_index = property(lambda self: self.best.benchmark_index)
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("problem", "best", "pareto")}
+        out = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("problem", "best", "pareto", "top")
+        }
         best = asdict(self.best)
         out.update({k: best[k] for k in ("arch", "scores", "params_m", "flops_m", "test_acc", "benchmark_index")})
-        out["best"], out["pareto"] = best, [asdict(c) for c in self.pareto]
+        out["best"], out["pareto"], out["top"] = best, [asdict(c) for c in self.pareto], [asdict(c) for c in self.top]
         return out
 
     def best_so_far(self, points: int = 40) -> list[tuple[float, str]]:
@@ -140,13 +148,26 @@ class Study:
         self.config = replace(config or SearchConfig(), **overrides)
         self.space = get_space(self.config.space)
         self.info = get_dataset(self.config.dataset)
-        supported = self.space.capabilities.datasets
-        if self.info.name not in supported:
-            raise ZeronasError(f"search space {self.space.name} supports dataset(s) {', '.join(supported)} only, "
-                               f"not {self.info.name}")
+        self.images = None
+        if self.config.images:  # the user's task: classes, resolution and statistics from their folder
+            from zeronas.data.datasets import folder_dataset
+
+            self.config.resolution = self.config.resolution or self.info.resolution
+            self.info, *self.images = folder_dataset(self.config.images, self.config.resolution)
+        elif self.config.resolution:
+            raise ZeronasError("--resolution applies to your own --images; benchmark datasets have a fixed one")
+        elif self.info.name not in self.space.capabilities.datasets:
+            supported = ", ".join(self.space.capabilities.datasets)
+            raise ZeronasError(
+                f"search space {self.space.name} supports dataset(s) {supported} only, not {self.info.name}"
+            )
         self.costs = CostModel(self.space, self.info)
-        self.ground_truth = (get_benchmark(self.space.name, self.config.table, self.config.data_root)
-                             if self.config.ground_truth else None)
+        # custom images are another task: the benchmark's accuracies do not apply to them
+        self.ground_truth = (
+            get_benchmark(self.space.name, self.config.table, self.config.data_root)
+            if self.config.ground_truth and not self.config.images
+            else None
+        )
         self._sources: dict = {}
         self._constraints: dict = {}
         self._optima: dict = {}
@@ -164,8 +185,11 @@ class Study:
 
     def source(self, config: SearchConfig):
         """Where scores come from: the benchmark's training results, a score table, or live scoring."""
-        key = ("training",) if config.signal == "training" else (
-            ("table", str(config.tabular), config.proxies) if config.tabular else ("live", config.proxies))
+        key = (
+            ("training",)
+            if config.signal == "training"
+            else (("table", str(config.tabular), config.proxies) if config.tabular else ("live", config.proxies))
+        )
         if key not in self._sources:
             self._sources[key] = self._open_source(config)
         return self._sources[key]
@@ -181,27 +205,36 @@ class Study:
             from zeronas.scoring.tabular import open_table
 
             if config.images:
-                raise ZeronasError("--tabular replays scores computed on the benchmark's sample images; "
-                                   "drop --images, or score your images live without --tabular")
+                raise ZeronasError(
+                    "--tabular replays scores computed on the benchmark's sample images; "
+                    "drop --images, or score your images live without --tabular"
+                )
             return open_table(self.space, self.info.name, config.tabular, list(config.proxies))
         return self._live_scorer(config)
 
     def _live_scorer(self, config: SearchConfig):
-        from zeronas.data.datasets import load_images
+        from zeronas.data.datasets import load_sample
         from zeronas.executors import ScorerSpec, make_executor
         from zeronas.scoring.scorer import Scorer, ScoringSettings
 
-        images, labels = load_images(self.info, config.data_root, config.images)
-        settings = ScoringSettings(seed=config.seed, device=config.device,
-                                   images=_fingerprint(images) if config.images else "sample")
+        images, labels = self.images or load_sample(self.info, config.data_root)
+        settings = ScoringSettings(
+            seed=config.seed, device=config.device, images=_fingerprint(images) if config.images else "sample"
+        )
         cache = None
         if config.store:
-            cache = self.open_store().scores_cache(self.space.name, self.info.name, settings.tag(),
-                                                   list(config.proxies))
+            cache = self.open_store().scores_cache(
+                self.space.name, self.info.name, settings.tag(), list(config.proxies)
+            )
         scorer = Scorer.create(self.space, self.info, list(config.proxies), images, labels, settings, cache)
-        spec = ScorerSpec(self.space.name, self.info.name, tuple(config.proxies), settings,
-                          str(config.data_root) if config.data_root else None,
-                          str(config.images) if config.images else None)
+        spec = ScorerSpec(
+            self.space.name,
+            self.info.name,
+            tuple(config.proxies),
+            settings,
+            str(config.data_root) if config.data_root else None,
+            str(config.images) if config.images else None,
+        )
         scorer.executor = make_executor(spec, config.backend, config.workers, scorer=scorer, address=config.address)
         self._closers.append(scorer.executor.close)
         return scorer
@@ -233,18 +266,35 @@ class Study:
         constraints = self.constraints(config)
         source = self.source(config)
         simulated = config.tabular or config.signal == "training"
+        problem = SearchProblem(
+            self.space,
+            source,
+            fitness,
+            Budget(config.budget, config.seconds),
+            constraints,
+            config.combine,
+            clock=SimulatedClock() if simulated else WallClock(),
+            on_progress=on_progress,
+        )
+        # recorded only once the problem is valid (limits satisfiable, proxies computed), so no run dangles
         recorder = self._recorder(config) if config.store else None
-        progress = on_progress if recorder is None else (lambda p: (recorder.sync(p), on_progress and on_progress(p)))
-        problem = SearchProblem(self.space, source, fitness, Budget(config.budget, config.seconds), constraints,
-                                config.combine, clock=SimulatedClock() if simulated else WallClock(),
-                                on_progress=progress)
+        if recorder:
+            problem.on_progress = lambda p: (recorder.sync(p), on_progress and on_progress(p))
         nonfinite_before = dict(getattr(source, "nonfinite", {}))
         reasons_before = dict(getattr(source, "reasons", {}))
         t0 = time.perf_counter()
+        interrupted = False
         try:
-            strategy.run(problem, random.Random(config.seed))
-            result = self._result(config, problem, constraints, time.perf_counter() - t0, source,
-                                  nonfinite_before, reasons_before)
+            try:
+                strategy.run(problem, random.Random(config.seed))
+            except KeyboardInterrupt:
+                if not problem.history:
+                    raise
+                interrupted = True  # keep what was scored: the best so far is the result
+            result = self._result(
+                config, problem, constraints, time.perf_counter() - t0, source, nonfinite_before, reasons_before
+            )
+            result.interrupted = interrupted
         except BaseException as exc:
             if recorder:
                 recorder.fail(problem, f"{type(exc).__name__}: {exc}")
@@ -264,12 +314,22 @@ class Study:
         if not history:
             raise ZeronasError("the search scored no architecture")
         combined = problem.fitness(history)
-        matrix = np.array([[self._objective(name, ev, c, constraints) for name in config.objectives]
-                           for ev, c in zip(history, combined)])
+        matrix = np.array(
+            [
+                [self._objective(name, ev, c, constraints) for name in config.objectives]
+                for ev, c in zip(history, combined)
+            ]
+        )
         front = pareto_front(matrix, [_maximised(name) for name in config.objectives])
         first = matrix[front, 0] * (1 if _maximised(config.objectives[0]) else -1)
         chosen = front[int(np.argmax(first))]
-        candidates = {i: self._candidate(history[i], combined[i], config.objectives, matrix[i]) for i in front}
+        ranked = [
+            int(i) for i in np.argsort(-np.nan_to_num(combined, nan=-np.inf), kind="stable")[: max(1, config.top)]
+        ]
+        candidates = {
+            i: self._candidate(history[i], combined[i], config.objectives, matrix[i], constraints)
+            for i in dict.fromkeys([*front, *ranked])
+        }
         computed = [e.scores.total_seconds for e in history if not e.scores.cached]
         counts = getattr(source, "nonfinite", {})
         reasons: dict[str, dict[str, int]] = {}
@@ -277,24 +337,43 @@ class Study:
             if n - reasons_before.get((proxy, why), 0):
                 reasons.setdefault(proxy, {})[why] = n - reasons_before.get((proxy, why), 0)
         result = SearchResult(
-            space=self.space.name, dataset=self.info.name, strategy=config.strategy, seed=config.seed,
-            best=candidates[chosen], pareto=[candidates[i] for i in front], objectives=config.objectives,
-            scored=problem.scored, wall_s=wall, clock_s=problem.clock.now(),
+            space=self.space.name,
+            dataset=self.info.name,
+            strategy=config.strategy,
+            seed=config.seed,
+            best=candidates[chosen],
+            pareto=[candidates[i] for i in front],
+            top=[candidates[i] for i in ranked],
+            objectives=config.objectives,
+            scored=problem.scored,
+            wall_s=wall,
+            clock_s=problem.clock.now(),
             scoring_s_per_arch=(sum(computed) / len(computed)) if computed else 0.0,
             nonfinite={p: n - nonfinite_before.get(p, 0) for p, n in counts.items() if n - nonfinite_before.get(p, 0)},
-            nonfinite_reasons=reasons, constraints={c.name: c.limit for c in constraints},
-            images=str(config.images) if config.images else None, problem=problem)
-        if self.ground_truth is not None and not config.images:
+            nonfinite_reasons=reasons,
+            constraints={c.name: c.limit for c in constraints},
+            images=str(config.images) if config.images else None,
+            problem=problem,
+        )
+        if self.ground_truth is not None:
             result.benchmark = self.ground_truth.label
             result.optimum_arch, result.optimum_acc = self.optimum(constraints)
             result.regret = result.optimum_acc - result.best.test_acc
         return result
 
-    def _candidate(self, ev, combined: float, objectives, values) -> Candidate:
+    def _candidate(self, ev, combined: float, objectives, values, constraints) -> Candidate:
         arch = self.space.format(ev.arch)
-        cand = Candidate(arch, dict(ev.scores.values), float(combined), dict(zip(objectives, map(float, values))),
-                         self.costs.params(ev.arch) / 1e6, self.costs.flops(ev.arch) / 1e6, ev.clock)
-        if self.ground_truth is not None and not self.config.images:
+        cand = Candidate(
+            arch,
+            dict(ev.scores.values),
+            float(combined),
+            dict(zip(objectives, map(float, values))),
+            self.costs.params(ev.arch) / 1e6,
+            self.costs.flops(ev.arch) / 1e6,
+            ev.clock,
+            measured={c.name: float(c.measure(ev.arch)) for c in constraints},
+        )
+        if self.ground_truth is not None:
             cand.test_acc = self.ground_truth.test_acc(arch, self.info)
             cand.benchmark_index = self.ground_truth.index_of(arch)
         return cand

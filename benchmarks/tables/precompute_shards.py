@@ -1,6 +1,7 @@
 """Precompute nats-tss proxy scores with N worker processes (CPU cores, or sharing one GPU), each scoring a
-shard of the 4,930 canonical classes and committing every architecture to one SQLite store per dataset
-(the same store `zeronas precompute` writes, so `zeronas export-table` reads either).
+shard of the canonical classes (5,260; 4,930 under the legacy key the first tables were made with) and
+committing every architecture to one SQLite store per dataset (the same store `zeronas precompute` writes,
+so `zeronas export-table` reads either).
 
 `--device cpu` runs single-threaded workers, one per core. `--device cuda` draws weights on the CPU from
 the same seeded generators and runs the proxies on the GPU (tiny floating-point differences from a CPU
@@ -22,6 +23,7 @@ PROXIES = ("naswot", "logsynflow", "synflow", "skip", "params", "flops")
 
 def _cuda_init(original):
     """init_weights for a CUDA model: draw on a CPU twin with the caller's generator, then copy over."""
+
     def init(model, generator):
         twin = getattr(model, "_zeronas_cpu_twin", None)
         if twin is None:
@@ -30,11 +32,20 @@ def _cuda_init(original):
         original(twin, generator)
         model.load_state_dict(twin.state_dict())
         return model
+
     return init
 
 
-def _worker(shard: int, shards: int, dataset: str, store_path: str, deadline: float, log: str,
-            device: str = "cuda", reverse: bool = False) -> None:
+def _worker(
+    shard: int,
+    shards: int,
+    dataset: str,
+    store_path: str,
+    deadline: float,
+    log: str,
+    device: str = "cuda",
+    reverse: bool = False,
+) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -86,14 +97,19 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     for dataset in args.datasets.split(","):
         store = str(out / f"nats-tss-{dataset}.sqlite")
-        procs = [ctx.Process(target=_worker, args=(i, args.workers, dataset, store, deadline, str(out / "log.txt"),
-                                                   args.device, args.reverse))
-                 for i in range(args.workers)]
+        procs = [
+            ctx.Process(
+                target=_worker,
+                args=(i, args.workers, dataset, store, deadline, str(out / "log.txt"), args.device, args.reverse),
+            )
+            for i in range(args.workers)
+        ]
         for p in procs:
             p.start()
         for p in procs:
             p.join()
         import sqlite3
+
         db = sqlite3.connect(store)
         n = db.execute("SELECT COUNT(DISTINCT arch_key) FROM scores").fetchone()[0]
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rich.console import Console
 from scipy.stats import kendalltau, rankdata, spearmanr
 
 from zeronas.data.datasets import get_dataset
@@ -21,10 +22,11 @@ from zeronas.groundtruth import get_benchmark
 from zeronas.proxies import get_proxies
 from zeronas.scoring.bulk import BulkJob, score_archs
 from zeronas.scoring.scorer import ScoringSettings
+from zeronas.spaces import DEFAULT_SPACE, get_space
 from zeronas.strategies.combine import get_combiner
 from zeronas.strategies.constraints import Constraint
 from zeronas.study import SearchConfig, Study
-from zeronas.spaces import DEFAULT_SPACE, get_space
+
 
 @dataclass
 class CorrelateJob:
@@ -79,9 +81,17 @@ def rank_correlation(values, accuracy) -> tuple[float, float]:
 
 
 def _population(job: CorrelateJob, space, info, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Constraint]]:
-    study = Study(SearchConfig(space=job.space, dataset=job.dataset, max_flops=job.max_flops,
-                               max_params=job.max_params, max_latency=job.max_latency, data_root=job.data_root,
-                               ground_truth=False))
+    study = Study(
+        SearchConfig(
+            space=job.space,
+            dataset=job.dataset,
+            max_flops=job.max_flops,
+            max_params=job.max_params,
+            max_latency=job.max_latency,
+            data_root=job.data_root,
+            ground_truth=False,
+        )
+    )
     constraints = study.constraints(study.config)
     if not constraints:
         return frame, constraints
@@ -106,15 +116,24 @@ def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> Cor
     population, constraints = _population(job, space, info, bench.frame)
     # a prefix of one seeded permutation: a smaller K is a subset of a larger one (and reuses its stored scores)
     order = np.random.default_rng(job.seed).permutation(len(population))
-    picked = population.iloc[order[:job.sample]]
+    if job.sample > len(population):  # say so: the table is smaller than asked
+        (console or Console(stderr=True)).print(
+            f"note: --sample {job.sample} is more than the {len(population)} architectures available; "
+            "all of them are used",
+            highlight=False,
+            soft_wrap=True,
+        )
+    picked = population.iloc[order[: job.sample]]
     archs = [space.parse(a) for a in picked["arch"]]
-    bulk = BulkJob(job.space, job.dataset, tuple(proxies), job.settings, job.store, job.workers,
-                   data_root=job.data_root)
+    bulk = BulkJob(
+        job.space, job.dataset, tuple(proxies), job.settings, job.store, job.workers, data_root=job.data_root
+    )
     results, _ = score_archs(bulk, archs, progress=progress, console=console)
 
     accuracy = picked[bench.column("test_acc", info)].to_numpy(dtype=np.float64)
-    scores = pd.DataFrame({"index": picked["index"].to_numpy(), "arch": picked["arch"].to_numpy(),
-                           "test_acc": accuracy})
+    scores = pd.DataFrame(
+        {"index": picked["index"].to_numpy(), "arch": picked["arch"].to_numpy(), "test_acc": accuracy}
+    )
     for p in proxies:
         scores[p] = [r.values[p] for r in results]
     keys = [space.canonical_key(a) for a in archs]
@@ -135,20 +154,32 @@ def _summary(scores: pd.DataFrame, proxies, combos, seconds, published) -> pd.Da
     rows = []
     for label, values, members in columns:
         tau, rho = rank_correlation(values, accuracy)
-        rows.append({"proxy": label, "kendall_tau": tau, "spearman_rho": rho,
-                     "seconds_per_arch": sum(seconds[m] for m in members),
-                     "nan": int(np.isnan(values).sum()), "published_tau": published.get(label, math.nan)})
+        rows.append(
+            {
+                "proxy": label,
+                "kendall_tau": tau,
+                "spearman_rho": rho,
+                "seconds_per_arch": sum(seconds[m] for m in members),
+                "nan": int(np.isnan(values).sum()),
+                "published_tau": published.get(label, math.nan),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def markdown_table(summary: pd.DataFrame) -> str:
     """The summary as a GitHub Markdown table."""
     fmt = lambda x, spec: "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)  # noqa: E731
-    table = pd.DataFrame({
-        "proxy": summary["proxy"], "Kendall τ": [fmt(x, ".3f") for x in summary["kendall_tau"]],
-        "Spearman ρ": [fmt(x, ".3f") for x in summary["spearman_rho"]],
-        "s/arch": [fmt(x, ".3f") for x in summary["seconds_per_arch"]], "NaN": summary["nan"],
-        "FreeREA τ": [fmt(x, ".2f") for x in summary["published_tau"]]})
+    table = pd.DataFrame(
+        {
+            "proxy": summary["proxy"],
+            "Kendall τ": [fmt(x, ".3f") for x in summary["kendall_tau"]],
+            "Spearman ρ": [fmt(x, ".3f") for x in summary["spearman_rho"]],
+            "s/arch": [fmt(x, ".3f") for x in summary["seconds_per_arch"]],
+            "NaN": summary["nan"],
+            "FreeREA τ": [fmt(x, ".2f") for x in summary["published_tau"]],
+        }
+    )
     return table.to_markdown(index=False, colalign=("left",) + ("right",) * 5)
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 
-def scatter_plots(scores: pd.DataFrame, summary: pd.DataFrame, proxies: list[str], out_dir: Path,
-                  title: str) -> list[Path]:
+def scatter_plots(
+    scores: pd.DataFrame, summary: pd.DataFrame, proxies: list[str], out_dir: Path, title: str
+) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")

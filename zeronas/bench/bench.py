@@ -13,10 +13,23 @@ from zeronas.data.datasets import get_dataset
 from zeronas.proxies import FREEREA_PROXIES
 
 
-def run_bench(out_dir: str | Path, datasets: list[str], runs: int = 30, budget: int = 300, seed: int = 0,
-              table3: bool = True, table5: bool = True, constraints=CONSTRAINTS, naswot_samples: int = 1000,
-              workers: int = 1, sources: Sources = Sources(), command: str = "zeronas bench",
-              progress: bool = True, console=None, fitness: tuple[str, ...] = FREEREA_PROXIES) -> Path:
+def run_bench(
+    out_dir: str | Path,
+    datasets: list[str],
+    runs: int = 30,
+    budget: int = 300,
+    seed: int = 0,
+    table3: bool = True,
+    table5: bool = True,
+    constraints=CONSTRAINTS,
+    naswot_samples: int = 1000,
+    workers: int = 1,
+    sources: Sources = Sources(),
+    command: str = "zeronas bench",
+    progress: bool = True,
+    console=None,
+    fitness: tuple[str, ...] = FREEREA_PROXIES,
+) -> Path:
     datasets = [get_dataset(d).name for d in datasets]
     out = Path(out_dir)
     jobs = plan(datasets, runs, budget, seed, table3, table5, constraints, naswot_samples, tuple(fitness))

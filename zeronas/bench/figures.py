@@ -34,7 +34,7 @@ def anytime_figure(rows: list[dict], dataset: str, path: Path, optimum: float | 
             end = max(r["curve"][-1][0] for r in runs if r["method"] == method)
             started = ~np.isnan(curves).any(axis=0) & (grid <= end)  # from every run's start to the last end
             mean, std = np.nanmean(curves, axis=0), np.nanstd(curves, axis=0)
-        line, = ax.plot(grid[started], mean[started], label=method)
+        (line,) = ax.plot(grid[started], mean[started], label=method)
         ax.fill_between(grid[started], (mean - std)[started], (mean + std)[started], alpha=0.2, color=line.get_color())
     if optimum is not None:
         ax.axhline(optimum, color="k", ls=":", lw=1, label="optimum")

@@ -44,9 +44,18 @@ def read_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
-def run_live_bench(out_dir: str | Path, space: str, dataset: str, strategies: list[str], seeds: list[int],
-                   budget: int, workers: int = 1, device: str = "cpu",
-                   fitness: tuple[str, ...] = FREEREA_PROXIES, console=None) -> Path:
+def run_live_bench(
+    out_dir: str | Path,
+    space: str,
+    dataset: str,
+    strategies: list[str],
+    seeds: list[int],
+    budget: int,
+    workers: int = 1,
+    device: str = "cpu",
+    fitness: tuple[str, ...] = FREEREA_PROXIES,
+    console=None,
+) -> Path:
     """Run every (seed, strategy) not yet in <out>/runs.jsonl, seed by seed (an interrupted batch still
     has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,25 +66,56 @@ def run_live_bench(out_dir: str | Path, space: str, dataset: str, strategies: li
     out.mkdir(parents=True, exist_ok=True)
     done = {(r["strategy"], r["seed"], r["budget"]) for r in read_log(out / LOG)}
     todo = [(seed, s) for seed in seeds for s in strategies if (s, seed, budget) not in done]
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         for seed, strategy in todo:
             task = bar.add_task(f"{strategy} seed {seed}", total=budget)
             load, t0 = os.getloadavg()[0], time.perf_counter()
-            config = SearchConfig(space=space, dataset=dataset, budget=budget, strategy=strategy, seed=seed,
-                                  proxies=tuple(fitness), workers=workers, store=str(out / STORE), device=device)
+            config = SearchConfig(
+                space=space,
+                dataset=dataset,
+                budget=budget,
+                strategy=strategy,
+                seed=seed,
+                proxies=tuple(fitness),
+                workers=workers,
+                store=str(out / STORE),
+                device=device,
+            )
             report = search(config, on_progress=lambda p, task=task: bar.update(task, completed=p.scored))
             bar.remove_task(task)
-            row = dict(strategy=strategy, seed=seed, budget=budget, arch=report.arch, test_acc=report.test_acc,
-                       regret=report.regret, wall_s=report.wall_s, process_s=time.perf_counter() - t0,
-                       s_per_cell=report.scoring_s_per_arch, scored=report.scored, workers=workers,
-                       load_before=load, device=device, machine=machine(device), fitness=list(fitness))
+            row = dict(
+                strategy=strategy,
+                seed=seed,
+                budget=budget,
+                arch=report.arch,
+                test_acc=report.test_acc,
+                regret=report.regret,
+                wall_s=report.wall_s,
+                process_s=time.perf_counter() - t0,
+                s_per_cell=report.scoring_s_per_arch,
+                scored=report.scored,
+                workers=workers,
+                load_before=load,
+                device=device,
+                machine=machine(device),
+                fitness=list(fitness),
+            )
             with (out / LOG).open("a") as f:
                 f.write(json.dumps(row) + "\n")
             if console is not None:
-                console.print(f"{strategy} seed {seed}: test {report.test_acc:.2f} % (regret {report.regret:.2f}), "
-                              f"wall {report.wall_s:.0f} s, {report.scoring_s_per_arch:.2f} s per cell computed, "
-                              f"{report.arch}", soft_wrap=True)
+                console.print(
+                    f"{strategy} seed {seed}: test {report.test_acc:.2f} % (regret {report.regret:.2f}), "
+                    f"wall {report.wall_s:.0f} s, {report.scoring_s_per_arch:.2f} s per cell computed, "
+                    f"{report.arch}",
+                    soft_wrap=True,
+                )
     runs = load_runs([out], budget)
     optimum = next((r["test_acc"] + r["regret"] for rows in runs.values() for r in rows), float("nan"))
     head = [f"{space} on {dataset}: {budget} cells scored per search, benchmark optimum {optimum:.2f} %", ""]
@@ -92,8 +132,11 @@ def fresh_cells(folder: Path) -> dict[tuple[str, int], int]:
         return {}
     db = sqlite3.connect(store)
     try:
-        rows = db.execute("SELECT r.strategy, r.seed, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
-                          "WHERE r.result IS NOT NULL AND json_extract(r.result, '$.error') IS NULL GROUP BY r.run_id ORDER BY r.run_id").fetchall()
+        rows = db.execute(
+            "SELECT r.strategy, r.seed, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
+            "WHERE r.result IS NOT NULL AND json_extract(r.result, '$.error') IS NULL "
+            "GROUP BY r.run_id ORDER BY r.run_id"
+        ).fetchall()
     finally:
         db.close()
     return {(strategy, seed): fresh for strategy, seed, fresh in rows}  # the last finished run wins
@@ -117,15 +160,25 @@ def run_table(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
     rows = []
     for (strategy, seed), found in sorted(runs.items()):
         for row in found:
-            rows.append({
-                "strategy": strategy, "seed": seed, "test acc. %": f"{row['test_acc']:.2f}",
-                "regret": f"{row['regret']:.2f}", "wall s": f"{row['wall_s']:.0f}",
-                "cells computed in that wall time": f"{'?' if row['fresh'] is None else row['fresh']} of {row['scored']}",
-                "s per cell computed": f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–",
-                "scored on": row["where"], "cell": f"`{row['arch']}`".replace("|", "\\|"),  # a bare | splits a cell
-            })
-    return [pd.DataFrame(rows).to_markdown(index=False, colalign=("left", "right", "right", "right", "right", "right",
-                                                                  "right", "left", "left"))]
+            rows.append(
+                {
+                    "strategy": strategy,
+                    "seed": seed,
+                    "test acc. %": f"{row['test_acc']:.2f}",
+                    "regret": f"{row['regret']:.2f}",
+                    "wall s": f"{row['wall_s']:.0f}",
+                    "cells computed in that wall time": f"{'?' if row['fresh'] is None else row['fresh']} "
+                    f"of {row['scored']}",
+                    "s per cell computed": f"{row['s_per_cell']:.2f}" if row["fresh"] != 0 else "–",
+                    "scored on": row["where"],
+                    "cell": f"`{row['arch']}`".replace("|", "\\|"),  # a bare | splits a cell
+                }
+            )
+    return [
+        pd.DataFrame(rows).to_markdown(
+            index=False, colalign=("left", "right", "right", "right", "right", "right", "right", "left", "left")
+        )
+    ]
 
 
 def summary(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
@@ -135,9 +188,15 @@ def summary(runs: dict[tuple[str, int], list[dict]]) -> list[str]:
         acc = [runs[k][0]["test_acc"] for k in keys]
         spread = statistics.stdev(acc) if len(acc) > 1 else 0.0
         twice = [k for k in keys if len(runs[k]) > 1]
-        same = ", ".join(f"seed {k[1]}: {'yes' if len({r['arch'] for r in runs[k]}) == 1 else 'no'}"
-                         for k in twice) or "–"
-        rows.append({"strategy": strategy, "seeds": ",".join(str(k[1]) for k in keys),
-                     "test acc. % (mean ± std over seeds)": f"{statistics.mean(acc):.2f} ± {spread:.2f}",
-                     "same cell where run twice": same})
+        same = (
+            ", ".join(f"seed {k[1]}: {'yes' if len({r['arch'] for r in runs[k]}) == 1 else 'no'}" for k in twice) or "–"
+        )
+        rows.append(
+            {
+                "strategy": strategy,
+                "seeds": ",".join(str(k[1]) for k in keys),
+                "test acc. % (mean ± std over seeds)": f"{statistics.mean(acc):.2f} ± {spread:.2f}",
+                "same cell where run twice": same,
+            }
+        )
     return [pd.DataFrame(rows).to_markdown(index=False)]

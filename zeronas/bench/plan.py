@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from zeronas.proxies import FREEREA_PROXIES
 from zeronas.scoring.tabular import TRAIN_PROXY
 
+
 @dataclass(frozen=True)
 class Method:
     """A row of the bench tables: a strategy on a score source, with its own budget."""
@@ -45,24 +46,45 @@ def _tag(fitness: tuple[str, ...]) -> str:
     return "" if fitness == tuple(FREEREA_PROXIES) else f" [{'+'.join(fitness)}]"
 
 
-def table3_methods(dataset: str, budget: int, naswot_samples: int = 1000,
-                   fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)) -> list[Method]:
+def table3_methods(
+    dataset: str, budget: int, naswot_samples: int = 1000, fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)
+) -> list[Method]:
     free = tuple(fitness)
     return [
         Method("FreeREA" + _tag(free), "freerea", "proxies", free, budget),
         Method("FreeREA⁻ (rea)" + _tag(free), "rea", "proxies", free, budget),
-        Method(f"NASWOT (N={naswot_samples})", "naswot-rank", "proxies", ("naswot",), naswot_samples,
-               options={"samples": naswot_samples}),
+        Method(
+            f"NASWOT (N={naswot_samples})",
+            "naswot-rank",
+            "proxies",
+            ("naswot",),
+            naswot_samples,
+            options={"samples": naswot_samples},
+        ),
         Method("Random" + _tag(free), "random", "proxies", free, budget),
         Method(f"REA, 12-epoch training ({budget} archs)", "rea", "training", (TRAIN_PROXY,), budget),
-        Method("REA, 12-epoch training (NATS-Bench time cap)", "rea", "training",
-               (TRAIN_PROXY,), None, TRAINING_TIME_CAPS[dataset]),
+        Method(
+            "REA, 12-epoch training (NATS-Bench time cap)",
+            "rea",
+            "training",
+            (TRAIN_PROXY,),
+            None,
+            TRAINING_TIME_CAPS[dataset],
+        ),
     ]
 
 
-def plan(datasets: list[str], runs: int, budget: int, seed: int = 0, table3: bool = True,
-         table5: bool = True, constraints=CONSTRAINTS, naswot_samples: int = 1000,
-         fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)) -> list[Job]:
+def plan(
+    datasets: list[str],
+    runs: int,
+    budget: int,
+    seed: int = 0,
+    table3: bool = True,
+    table5: bool = True,
+    constraints=CONSTRAINTS,
+    naswot_samples: int = 1000,
+    fitness: tuple[str, ...] = tuple(FREEREA_PROXIES),
+) -> list[Job]:
     """fitness: the proxies FreeREA, FreeREA⁻ and random search combine (default FreeREA's own three)."""
     jobs = []
     for dataset in datasets:

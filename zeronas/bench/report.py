@@ -28,8 +28,13 @@ def table3(rows: list[dict], optimum: dict[str, float]) -> pd.DataFrame:
             row[f"{dataset} search s"] = round(float(g["clock"].mean()), 1)
             row[f"{dataset} scored"] = round(float(g["scored"].mean()), 1)
         out.append(row)
-    out.append({"method": "Optimum", **{f"{d} acc": f"{a:.2f}" for d, a in optimum.items()},
-                **{f"{d} mean": a for d, a in optimum.items()}})
+    out.append(
+        {
+            "method": "Optimum",
+            **{f"{d} acc": f"{a:.2f}" for d, a in optimum.items()},
+            **{f"{d} mean": a for d, a in optimum.items()},
+        }
+    )
     return pd.DataFrame(out)
 
 
@@ -42,11 +47,21 @@ def table5(rows: list[dict], optima: dict[tuple, tuple[int, float]]) -> pd.DataF
     out = []
     for (limits, dataset, method), g in frame.groupby(["limits", "dataset", "method"], sort=False):
         index, best = optima[dataset, limits]
-        out.append({"max FLOPs": f"{limits[0]:.0e}", "max params": f"{limits[1]:.0e}", "dataset": dataset,
-                    "method": method, "accuracy": _pm(g["test_acc"]), "mean": round(float(g["test_acc"].mean()), 4),
-                    "best feasible": round(best, 4), "best index": index,
-                    "regret": round(best - float(g["test_acc"].mean()), 4), "runs": len(g),
-                    "search s": round(float(g["clock"].mean()), 1)})
+        out.append(
+            {
+                "max FLOPs": f"{limits[0]:.0e}",
+                "max params": f"{limits[1]:.0e}",
+                "dataset": dataset,
+                "method": method,
+                "accuracy": _pm(g["test_acc"]),
+                "mean": round(float(g["test_acc"].mean()), 4),
+                "best feasible": round(best, 4),
+                "best index": index,
+                "regret": round(best - float(g["test_acc"].mean()), 4),
+                "runs": len(g),
+                "search s": round(float(g["clock"].mean()), 1),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -63,26 +78,35 @@ def markdown_table3(t3: pd.DataFrame, datasets: list[str]) -> str:
 def markdown_table5(t5: pd.DataFrame) -> str:
     if t5.empty:
         return "(no constrained runs)"
-    table = pd.DataFrame({
-        "max FLOPs": t5["max FLOPs"], "max params": t5["max params"],
-        "dataset": [DATASET_TITLES.get(d, d) for d in t5["dataset"]], "method": t5["method"],
-        "test acc (%)": t5["accuracy"],
-        "best feasible": [f"{b:.2f} (#{i})" for b, i in zip(t5["best feasible"], t5["best index"])],
-        "regret": [f"{r:.2f}" for r in t5["regret"]]})
+    table = pd.DataFrame(
+        {
+            "max FLOPs": t5["max FLOPs"],
+            "max params": t5["max params"],
+            "dataset": [DATASET_TITLES.get(d, d) for d in t5["dataset"]],
+            "method": t5["method"],
+            "test acc (%)": t5["accuracy"],
+            "best feasible": [f"{b:.2f} (#{i})" for b, i in zip(t5["best feasible"], t5["best index"])],
+            "regret": [f"{r:.2f}" for r in t5["regret"]],
+        }
+    )
     lines = [table.to_markdown(index=False)]
     for method, g in t5.groupby("method", sort=False):
         lines.append(f"\nMean regret of {method} over the {len(g)} constrained settings: **{g['regret'].mean():.3f}**")
     return "\n".join(lines)
 
 
-def write_reports(out_dir: Path, rows: list[dict], datasets: list[str], optimum: dict, optima: dict,
-                  command: str, figures: list[Path]) -> Path:
+def write_reports(
+    out_dir: Path, rows: list[dict], datasets: list[str], optimum: dict, optima: dict, command: str, figures: list[Path]
+) -> Path:
     t3, t5 = table3(rows, optimum), table5(rows, optima)
     parts = [f"# zeronas bench\n\nRegenerate with:\n\n```\n{command}\n```\n"]
     if any(r["section"] == "table3" for r in rows):
         t3.to_csv(out_dir / "table3.csv", index=False)
-        parts += ["## Table 3: unconstrained search (test accuracy, mean ± std over seeded runs; simulated "
-                  "search seconds)\n", markdown_table3(t3, datasets), ""]
+        parts += [
+            "## Table 3: unconstrained search (test accuracy, mean ± std over seeded runs; simulated search seconds)\n",
+            markdown_table3(t3, datasets),
+            "",
+        ]
     if not t5.empty:
         t5.to_csv(out_dir / "table5.csv", index=False)
         parts += ["## Table 5: constrained search (FLOPs = multiply-adds)\n", markdown_table5(t5), ""]

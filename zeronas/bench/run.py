@@ -7,7 +7,7 @@ import json
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -33,7 +33,7 @@ class Sources:
 _SOURCES = Sources()
 
 
-@lru_cache(maxsize=None)
+@cache
 def context(dataset: str) -> Study:
     """One Study per dataset, shared by all its replays: tables, accuracies and costs are loaded once."""
     sources = _SOURCES
@@ -41,17 +41,29 @@ def context(dataset: str) -> Study:
     if not space.capabilities.enumerable:
         raise ZeronasError(f"{space.name} is too large to tabulate: bench it live (zeronas bench --space {space.name})")
     tabular = str(table_file(space.name, get_dataset(dataset).name, sources.tables_dir))
-    return Study(SearchConfig(space=space.name, dataset=dataset, tabular=tabular, table=sources.nats_table,
-                              data_root=sources.data_root))
+    return Study(
+        SearchConfig(
+            space=space.name, dataset=dataset, tabular=tabular, table=sources.nats_table, data_root=sources.data_root
+        )
+    )
 
 
 def job_config(study: Study, job: Job) -> SearchConfig:
     m = job.method
     limits = job.limits or (None, None)
-    return replace(study.config, strategy=m.strategy, strategy_options=dict(m.options), seed=job.seed,
-                   proxies=m.fitness, budget=m.evaluations, seconds=m.seconds, combine=m.combine,
-                   signal="training" if m.source == "training" else "proxies",
-                   max_flops=limits[0], max_params=limits[1])
+    return replace(
+        study.config,
+        strategy=m.strategy,
+        strategy_options=dict(m.options),
+        seed=job.seed,
+        proxies=m.fitness,
+        budget=m.evaluations,
+        seconds=m.seconds,
+        combine=m.combine,
+        signal="training" if m.source == "training" else "proxies",
+        max_flops=limits[0],
+        max_params=limits[1],
+    )
 
 
 def optimum(dataset: str, limits) -> tuple[int, float]:
@@ -75,9 +87,19 @@ def run_job(job: Job) -> dict:
     result = study.run(job_config(study, job))
     accuracy = lambda arch: study.ground_truth.test_acc(arch, study.info)  # noqa: E731
     curve = [(clock, accuracy(arch)) for clock, arch in result.best_so_far(CURVE_POINTS)]
-    return dict(key=job.key, section=job.section, dataset=job.dataset, method=job.method.label, seed=job.seed,
-                limits=job.limits, arch=result.arch, test_acc=result.test_acc, clock=result.clock_s,
-                scored=result.scored, curve=curve)
+    return dict(
+        key=job.key,
+        section=job.section,
+        dataset=job.dataset,
+        method=job.method.label,
+        seed=job.seed,
+        limits=job.limits,
+        arch=result.arch,
+        test_acc=result.test_acc,
+        clock=result.clock_s,
+        scored=result.scored,
+        curve=curve,
+    )
 
 
 def load_done(path: Path) -> dict[str, dict]:
@@ -92,8 +114,9 @@ def load_done(path: Path) -> dict[str, dict]:
     return done
 
 
-def run_plan(jobs: list[Job], out_dir: Path, sources: Sources, workers: int = 1, progress: bool = True,
-             console=None) -> list[dict]:
+def run_plan(
+    jobs: list[Job], out_dir: Path, sources: Sources, workers: int = 1, progress: bool = True, console=None
+) -> list[dict]:
     global _SOURCES
     _SOURCES = sources
     context.cache_clear()
@@ -103,12 +126,20 @@ def run_plan(jobs: list[Job], out_dir: Path, sources: Sources, workers: int = 1,
     log = out_dir / "runs.jsonl"
     done = load_done(log)
     todo = [j for j in jobs if j.key not in done]
-    bar = Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), console=console, disable=not progress)
+    bar = Progress(
+        TextColumn("[bold]bench"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not progress,
+    )
     pool = None
     if workers > 1 and len(todo) > 1:
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                   initargs=(sources,))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=(sources,)
+        )
     try:
         with bar, log.open("a") as f:
             task = bar.add_task("bench", total=len(jobs), completed=len(jobs) - len(todo))

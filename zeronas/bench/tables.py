@@ -38,8 +38,15 @@ def fit_time_model(scores: dict[str, Scores], proxies: list[str], flops: dict[st
     return model
 
 
-def export_table(space, rows: pd.DataFrame, scores: dict[str, Scores], proxies: list[str], out: Path,
-                 time_model: dict[str, list[float]] | None = None, meta: dict | None = None) -> pd.DataFrame:
+def export_table(
+    space,
+    rows: pd.DataFrame,
+    scores: dict[str, Scores],
+    proxies: list[str],
+    out: Path,
+    time_model: dict[str, list[float]] | None = None,
+    meta: dict | None = None,
+) -> pd.DataFrame:
     """Write `index, arch, <proxy>, <proxy>_s...` for every benchmark row (rows: columns index, arch).
 
     With a time model (fit_time_model; needs the 'flops' proxy), `<proxy>_s` is its prediction for the
@@ -47,8 +54,9 @@ def export_table(space, rows: pd.DataFrame, scores: dict[str, Scores], proxies: 
     keys = [space.canonical_key(space.parse(a)) for a in rows["arch"]]
     missing = sorted({k for k in keys if k not in scores})
     if missing:
-        raise ZeronasError(f"{len(missing)} of {len(set(keys))} networks are not scored yet "
-                           "(finish `zeronas precompute` first)")
+        raise ZeronasError(
+            f"{len(missing)} of {len(set(keys))} networks are not scored yet (finish `zeronas precompute` first)"
+        )
     table = pd.DataFrame({"index": rows["index"].to_numpy(), "arch": rows["arch"].to_numpy()})
     for p in proxies:
         table[p] = [scores[k].values[p] for k in keys]
@@ -62,9 +70,15 @@ def export_table(space, rows: pd.DataFrame, scores: dict[str, Scores], proxies: 
     table.to_csv(out, index=False, float_format="%.7g", compression={"method": "gzip", "mtime": 0})
     from zeronas.proxies import proxy_versions
 
-    info = dict(meta or {}, rows=len(table), networks=len(set(keys)), proxies=proxies,
-                proxy_versions=proxy_versions(proxies),
-                seconds="time model a + b*MFLOPs" if time_model else "measured", time_model=time_model)
+    info = dict(
+        meta or {},
+        rows=len(table),
+        networks=len(set(keys)),
+        proxies=proxies,
+        proxy_versions=proxy_versions(proxies),
+        seconds="time model a + b*MFLOPs" if time_model else "measured",
+        time_model=time_model,
+    )
     sidecar(out).write_text(json.dumps(info, indent=1) + "\n")
     return table
 
@@ -82,26 +96,43 @@ def check_versions(path: str | Path, proxies: list[str]) -> dict:
     try:
         meta = json.loads(meta_path.read_text())
     except FileNotFoundError:
-        raise ZeronasError(f"{meta_path} not found: without it the proxy versions of {path} are unknown "
-                           "(regenerate the table with `zeronas export-table`)") from None
+        raise ZeronasError(
+            f"{meta_path} not found: without it the proxy versions of {path} are unknown "
+            "(regenerate the table with `zeronas export-table`)"
+        ) from None
     except (OSError, ValueError) as exc:
         raise ZeronasError(f"cannot read {meta_path}: {exc}") from None
     stored = meta.get("proxy_versions", {})
     for name, version in proxy_versions(proxies).items():
         if stored.get(name) != version:
-            raise ZeronasError(f"{path} holds {name} version {stored.get(name, 'unknown')}, this zeronas computes "
-                               f"version {version}: regenerate it with `zeronas precompute` and `zeronas export-table`")
+            raise ZeronasError(
+                f"{path} holds {name} version {stored.get(name, 'unknown')}, this zeronas computes "
+                f"version {version}: regenerate it with `zeronas precompute` and `zeronas export-table`"
+            )
     return meta
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
+    """A score table, checked at load: CSV text (plain or .gz), index/arch columns, numbers in every other column
+    (NaN is kept: a proxy that failed on a network)."""
+    from zeronas.paths import read_csv_table
+
     path = Path(path)
     if not path.is_file():
         raise ZeronasError(f"score table not found: {path} (run `zeronas precompute` then `zeronas export-table`)")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:  # truncated or foreign file: one line
-        raise ZeronasError(f"cannot read score table {path}: {exc}") from None
+    frame = read_csv_table(path, "score")  # binary, empty, truncated or foreign file: one line
     if not {"index", "arch"} <= set(frame.columns):
         raise ZeronasError(f"{path} is not a zeronas score table (no index/arch columns)")
+    for col in frame.columns.drop(["index", "arch"]):
+        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna() & frame[col].notna()
+        if bad.any():
+            pos = int(bad.to_numpy().argmax())
+            raise ZeronasError(
+                f"score table {path}: {col} of the row with index {frame['index'].iloc[pos]} (line {pos + 2}) "
+                f"is {str(frame[col].iloc[pos])!r}, not a number"
+            )
+        frame[col] = values.astype("float64")
     return frame

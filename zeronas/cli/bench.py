@@ -7,13 +7,11 @@ import sys
 from typing import Optional
 
 import typer
-
-from zeronas.paths import writable_folder
-
-from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 
 from zeronas.errors import ZeronasError
+from zeronas.paths import writable_folder
+from zeronas.spaces import DEFAULT_SPACE
 
 
 def _limits(items: list[str]) -> list[tuple[float, float]]:
@@ -29,27 +27,44 @@ def _limits(items: list[str]) -> list[tuple[float, float]]:
 
 
 def bench(
-    out_dir: Optional[str] = typer.Option(None, "--out", help="Results folder, rerun to resume "
-                                          "(default results/bench, or results/bench-<space> for a live space)."),
-    space: str = typer.Option(DEFAULT_SPACE, help="An enumerable space (nats-tss) replays its score tables; "
-                                                  "a larger one (nasbench101) runs live searches."),
-    datasets: list[str] = typer.Option([], "--dataset", "--datasets",
-                                       help="Datasets (repeat or comma-separate; default: all of the space's, "
-                                            "a live space: its first)."),
-    runs: Optional[int] = typer.Option(None, help="Seeded searches per method and setting "
-                                                  "(default 30; 5 for a live space)."),
-    strategies: list[str] = typer.Option(["freerea", "rea", "random"], "--strategy", "--strategies",
-                                         help="Live space: strategies compared."),
+    out_dir: Optional[str] = typer.Option(
+        None,
+        "--out",
+        help="Results folder, rerun to resume (default results/bench, or results/bench-<space> for a live space).",
+    ),
+    space: str = typer.Option(
+        DEFAULT_SPACE,
+        help="An enumerable space (nats-tss) replays its score tables; a larger one (nasbench101) runs live searches.",
+    ),
+    datasets: list[str] = typer.Option(
+        [],
+        "--dataset",
+        "--datasets",
+        help="Datasets (repeat or comma-separate; default: all of the space's, a live space: its first).",
+    ),
+    runs: Optional[int] = typer.Option(
+        None, help="Seeded searches per method and setting (default 30; 5 for a live space)."
+    ),
+    strategies: list[str] = typer.Option(
+        ["freerea", "rea", "random"], "--strategy", "--strategies", help="Live space: strategies compared."
+    ),
     device: str = typer.Option("cpu", help="Live space: torch device that scores the networks (cpu | cuda)."),
     budget: int = typer.Option(300, help="Architectures scored per search (FreeREA, REA, random, training REA)."),
     naswot_samples: int = typer.Option(1000, help="Networks NASWOT's sample-and-rank draws."),
-    constraints: list[str] = typer.Option(["1e8:8e5", "7e7:5e5", "4e7:3e5"], "--constraint", "--constraints",
-                                          help="Table 5 limits MAXFLOPS:MAXPARAMS (repeat or comma-separate)."),
+    constraints: list[str] = typer.Option(
+        ["1e8:8e5", "7e7:5e5", "4e7:3e5"],
+        "--constraint",
+        "--constraints",
+        help="Table 5 limits MAXFLOPS:MAXPARAMS (repeat or comma-separate).",
+    ),
     table3: bool = typer.Option(True, "--table3/--no-table3", help="Unconstrained comparison."),
     table5: bool = typer.Option(True, "--table5/--no-table5", help="Constrained comparison."),
     seed: int = typer.Option(0, help="First seed; runs use seed, seed+1, ..."),
-    fitness: list[str] = typer.Option(["naswot", "logsynflow", "skip"], "--fitness",
-                                      help="Proxies FreeREA, FreeREA⁻ and random combine (repeat or comma-separate)."),
+    fitness: list[str] = typer.Option(
+        ["naswot", "logsynflow", "skip"],
+        "--fitness",
+        help="Proxies FreeREA, FreeREA⁻ and random combine (repeat or comma-separate).",
+    ),
     workers: int = typer.Option(2, help="Processes replaying searches (live space: scoring), one core each."),
     tables: Optional[str] = typer.Option(None, "--tables", help="Folder of score tables (default: the packaged ones)."),
     table: Optional[str] = typer.Option(None, "--table", help="Ground-truth table (default: resolved like all data)."),
@@ -75,20 +90,43 @@ def bench(
     names = [get_dataset(d).name for d in split_list(datasets)] or (supported[:1] if live else supported)
     unsupported = [d for d in names if d not in supported]
     if unsupported:
-        raise ZeronasError(f"{space_obj.name} has no benchmark results for {unsupported[0]}; "
-                           f"choose from: {', '.join(supported)}")
+        raise ZeronasError(
+            f"{space_obj.name} has no benchmark results for {unsupported[0]}; choose from: {', '.join(supported)}"
+        )
     if live:
-        path = _live(space_obj, out_dir or f"results/bench-{space_obj.name}", names, split_list(strategies), runs,
-                     budget, seed, workers, device, proxies)
+        path = _live(
+            space_obj,
+            out_dir or f"results/bench-{space_obj.name}",
+            names,
+            split_list(strategies),
+            runs,
+            budget,
+            seed,
+            workers,
+            device,
+            proxies,
+        )
     else:
         from zeronas.bench.bench import run_bench
         from zeronas.bench.run import Sources
 
         command = "zeronas " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        path = run_bench(out_dir or "results/bench", names, runs, budget, seed, table3, table5,
-                         _limits(split_list(constraints)), naswot_samples, workers,
-                         Sources(tables, table, data_root, space_obj.name), command,
-                         console=Console(stderr=True), fitness=proxies)
+        path = run_bench(
+            out_dir or "results/bench",
+            names,
+            runs,
+            budget,
+            seed,
+            table3,
+            table5,
+            _limits(split_list(constraints)),
+            naswot_samples,
+            workers,
+            Sources(tables, table, data_root, space_obj.name),
+            command,
+            console=Console(stderr=True),
+            fitness=proxies,
+        )
     Console().print(f"wrote {path}", soft_wrap=True)
 
 
@@ -100,8 +138,18 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
         raise ZeronasError(f"a live bench on {space.name} runs one dataset at a time")
     for name in strategies:
         get_strategy(name)  # an unknown name fails here, before any run
-    return run_live_bench(out_dir, space.name, datasets[0], strategies, list(range(seed, seed + runs)), budget,
-                          workers, device, proxies, console=Console(stderr=True))
+    return run_live_bench(
+        out_dir,
+        space.name,
+        datasets[0],
+        strategies,
+        list(range(seed, seed + runs)),
+        budget,
+        workers,
+        device,
+        proxies,
+        console=Console(stderr=True),
+    )
 
 
 def register(app: typer.Typer) -> None:

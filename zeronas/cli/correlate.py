@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.console import Console
 
 from zeronas.paths import writable_folder
-
 from zeronas.spaces import DEFAULT_SPACE
-from rich.console import Console
 
 
 def correlate(
@@ -19,15 +18,21 @@ def correlate(
     sample: int = typer.Option(1000, help="Architectures drawn uniformly (without replacement) from the table."),
     seed: int = typer.Option(0, help="Seed for the sample, the initialisations and the image batches."),
     proxies: str = typer.Option("all", help="Comma-separated proxies, or 'all'."),
-    combine: str = typer.Option("", help="Extra rows combining proxies: 'rank', 'freerea', or NAME:p1+p2+...; "
-                                         "comma-separated (default members: all --proxies)."),
+    combine: str = typer.Option(
+        "",
+        help="Extra rows combining proxies: 'rank', 'freerea', or NAME:p1+p2+...; "
+        "comma-separated (default members: all --proxies).",
+    ),
     inits: int = typer.Option(1, help="Initialisations averaged per model proxy."),
     batch_size: int = typer.Option(64, "--batch-size", help="Real images per scoring batch."),
     workers: int = typer.Option(2, help="Scoring processes, one core each (1 = in this process)."),
-    device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N "
-                                         "(with cuda, --workers 1)."),
-    store: Optional[str] = typer.Option(None, help="SQLite score store, for resume (default $ZERONAS_STORE or "
-                                                   "runs/zeronas.sqlite); 'none' to keep nothing."),
+    device: str = typer.Option(
+        "cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N (with cuda, --workers 1)."
+    ),
+    store: Optional[str] = typer.Option(
+        None,
+        help="SQLite score store, for resume (default $ZERONAS_STORE or runs/zeronas.sqlite); 'none' to keep nothing.",
+    ),
     out: Optional[str] = typer.Option(None, help="Output folder for CSV/PNG (default runs/correlate/<run>)."),
     plot: bool = typer.Option(False, help="Write one accuracy-vs-proxy scatter PNG per proxy."),
     max_flops: Optional[str] = typer.Option(None, help="Only architectures under this many multiply-adds."),
@@ -45,10 +50,22 @@ def correlate(
     from zeronas.store import default_store_path
 
     store_path = None if (store or "").lower() == "none" else default_store_path(store)
-    job = CorrelateJob(space, dataset, sample, seed, tuple(names),
-                       tuple(c.strip() for c in combine.split(",") if c.strip()),
-                       ScoringSettings(inits, batch_size, seed, device), workers, store_path,
-                       max_flops, max_params, max_latency, data_root, table)
+    job = CorrelateJob(
+        space,
+        dataset,
+        sample,
+        seed,
+        tuple(names),
+        tuple(c.strip() for c in combine.split(",") if c.strip()),
+        ScoringSettings(inits, batch_size, seed, device),
+        workers,
+        store_path,
+        max_flops,
+        max_params,
+        max_latency,
+        data_root,
+        table,
+    )
     if out:
         writable_folder(out)  # before scoring, so finished work is never lost to a bad folder
     result = run_correlate(job, console=Console(stderr=True))
@@ -59,13 +76,13 @@ def correlate(
 
         paths += scatter_plots(result.scores, result.summary, names, out_dir, f"{space} {dataset}")
     limits = ", ".join(f"{c.name} <= {c.limit:g}{c.unit}" for c in result.constraints) or "none"
-    print(f"{space} {dataset}: {len(result.scores)} of {result.population} architectures "
-          f"({result.unique} distinct networks), seed {seed}, {job.settings.tag()}, limits: {limits}\n")
+    print(
+        f"{space} {dataset}: {len(result.scores)} of {result.population} architectures "
+        f"({result.unique} distinct networks), seed {seed}, {job.settings.tag()}, limits: {limits}\n"
+    )
     print(markdown_table(result.summary))
     print(f"\nwrote {len(paths)} files to {out_dir}")
 
 
 def register(app: typer.Typer) -> None:
     app.command("correlate", help=correlate.__doc__)(correlate)
-
-

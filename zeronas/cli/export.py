@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from zeronas.spaces import DEFAULT_SPACE
-
 from zeronas.export import export
+from zeronas.spaces import DEFAULT_SPACE
 
 
 def register(app: typer.Typer) -> None:

@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Optional
 
 import typer
-
-from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from zeronas.cli.progress import SearchProgress
 from zeronas.errors import ZeronasError
 from zeronas.paths import writable_folder
 from zeronas.proxies import FREEREA_PROXIES
+from zeronas.spaces import DEFAULT_SPACE
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Training-free neural architecture search: score, search, and check against benchmarks.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Training-free neural architecture search: score, search, and check against benchmarks.",
+)
 err = Console(stderr=True)
 out = Console()
 
-DataRoot = typer.Option(None, "--data-root", envvar="ZERONAS_DATA",
-                        help="Data folder, searched alone (default: ../shared beside a checkout, then the data in the package).")
-TablePath = typer.Option(None, "--table", help="The space's ground-truth table (default: nats-tss.csv or "
-                         "nasbench101.npz, found like all data; env ZERONAS_NATS_TABLE / ZERONAS_NB101_TABLE).")
-
-
-def _progress_bar(total: Optional[int]):
-    return Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("best {task.fields[best]}"), console=err, transient=True)
+DataRoot = typer.Option(
+    None,
+    "--data-root",
+    envvar="ZERONAS_DATA",
+    help="Data folder, searched alone (default: ../shared beside a checkout, then the data in the package).",
+)
+TablePath = typer.Option(
+    None,
+    "--table",
+    help="The space's ground-truth table (default: nats-tss.csv or "
+    "nasbench101.npz, found like all data; env ZERONAS_NATS_TABLE / ZERONAS_NB101_TABLE).",
+)
 
 
 @app.command()
@@ -37,49 +44,85 @@ def search(
     space: str = typer.Option(DEFAULT_SPACE, help="Search space."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     budget: Optional[int] = typer.Option(300, help="Architectures to score (unique networks)."),
-    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Seconds of search (simulated with --tabular)."),
+    time_budget: Optional[float] = typer.Option(
+        None, "--time-budget", help="Seconds of search (simulated with --tabular)."
+    ),
     strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank."),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
-    max_flops: Optional[str] = typer.Option(None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."),
+    max_flops: Optional[str] = typer.Option(
+        None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."
+    ),
     max_params: Optional[str] = typer.Option(None, help="Limit on parameters, e.g. 8e5 or 0.8M."),
     max_latency: Optional[str] = typer.Option(None, help="HW-NAS-Bench latency limit DEVICE:MS, e.g. edgegpu:5."),
-    proxies: list[str] = typer.Option(list(FREEREA_PROXIES), "--proxy", "--proxies",
-                                      help="Proxies combined into the score (repeat the option, or comma-separate)."),
+    proxies: list[str] = typer.Option(
+        list(FREEREA_PROXIES),
+        "--proxy",
+        "--proxies",
+        help="Proxies combined into the score (repeat the option, or comma-separate).",
+    ),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
-    objectives: list[str] = typer.Option(["score"], "--objective", "--objectives",
-                                         help="Objectives of the Pareto front: score, params, flops, latency."),
+    objectives: list[str] = typer.Option(
+        ["score"], "--objective", "--objectives", help="Objectives of the Pareto front: score, params, flops, latency."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
-    export_dir: Optional[str] = typer.Option(None, "--export", help="Write the found network here (model.pt, model.onnx)."),
-    workers: int = typer.Option(1, help="Scoring processes, one core each (1 = in this process)."),
+    export_dir: Optional[str] = typer.Option(
+        None, "--export", help="Write the found network here (model.pt, model.onnx)."
+    ),
+    workers: int = typer.Option(
+        min(2, os.cpu_count() or 1), help="Scoring processes, one core each (1 = in this process)."
+    ),
+    resolution: Optional[int] = typer.Option(
+        None, help="With --images: the side images are resized to (default: the dataset's, e.g. 32)."
+    ),
+    top: int = typer.Option(1, help="Also list the K best distinct architectures by the combined score."),
     device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N."),
     backend: str = typer.Option("local", help="Where scoring runs: local | ray."),
     address: Optional[str] = typer.Option(None, help="Ray cluster to join (host:port or 'auto'; --backend ray)."),
     data_root: Optional[str] = DataRoot,
     table: Optional[str] = TablePath,
-    store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
-                                        help="SQLite store: reuse scores, record the run and its trajectory."),
-    tabular: Optional[str] = typer.Option(None, "--tabular", help="Replay a precomputed score table ('default' = "
-                                          "the packaged one) on a simulated clock; --time-budget is then simulated."),
+    store: Optional[str] = typer.Option(
+        None, "--store", envvar="ZERONAS_STORE", help="SQLite store: reuse scores, record the run and its trajectory."
+    ),
+    tabular: Optional[str] = typer.Option(
+        None,
+        "--tabular",
+        help="Replay a precomputed score table ('default' = "
+        "the packaged one) on a simulated clock; --time-budget is then simulated.",
+    ),
 ):
     """Search for an architecture with training-free proxies, then report its benchmark accuracy."""
     from zeronas.study import SearchConfig, Study
 
-    config = SearchConfig(space=space, dataset=dataset, strategy=strategy, budget=budget, seconds=time_budget,
-                          seed=seed, proxies=tuple(split_list(proxies)), combine=combine,
-                          objectives=tuple(split_list(objectives)), max_flops=max_flops, max_params=max_params,
-                          max_latency=max_latency, images=images, tabular=tabular, store=store,
-                          data_root=data_root, table=table, workers=workers, backend=backend, address=address,
-                          device=device)
+    config = SearchConfig(
+        space=space,
+        dataset=dataset,
+        strategy=strategy,
+        budget=budget,
+        seconds=time_budget,
+        seed=seed,
+        proxies=tuple(split_list(proxies)),
+        combine=combine,
+        objectives=tuple(split_list(objectives)),
+        max_flops=max_flops,
+        max_params=max_params,
+        max_latency=max_latency,
+        images=images,
+        resolution=resolution,
+        top=top,
+        tabular=tabular,
+        store=store,
+        data_root=data_root,
+        table=table,
+        workers=workers,
+        backend=backend,
+        address=address,
+        device=device,
+    )
     if export_dir:
         writable_folder(export_dir)  # before the search, so a finished search is never lost to a bad folder
-    with Study(config) as study, _progress_bar(budget) as bar:
-        task = bar.add_task("search", total=budget, best="-")
-
-        def on_progress(problem):
-            bar.update(task, completed=problem.scored, best=problem.space.format(problem.best().arch))
-
-        result = study.run(on_progress=on_progress)
+    with Study(config) as study, SearchProgress(err, budget, time_budget) as progress:
+        result = study.run(on_progress=progress.update)
     if export_dir:
         from zeronas.export import export
 
@@ -88,11 +131,15 @@ def search(
             import onnx  # noqa: F401
         except ImportError:
             onnx_ok = False
-        result.exported = {k: str(v) for k, v in export(space, result.arch, dataset, export_dir, onnx_ok).items()}
+        written = export(space, result.arch, dataset, export_dir, onnx_ok, study.info)
+        result.exported = {k: str(v) for k, v in written.items()}
     if as_json:
         out.print_json(json.dumps(result.to_dict(), default=str))
-        return
-    _print_report(result)
+    else:
+        _print_report(result)
+    if result.interrupted:
+        err.print(f"zeronas: interrupted: the best of the {result.scored} architectures scored so far", highlight=False)
+        raise typer.Exit(130)
 
 
 def split_list(values: list[str]) -> list[str]:
@@ -106,17 +153,28 @@ def _print_report(r) -> None:
         rows.append(("images", f"{r.images} (custom images: no benchmark accuracy)"))
     if r.benchmark_index is not None:
         rows.append(("benchmark index", str(r.benchmark_index)))
-    rows += [("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items())),
-             ("params", f"{r.params_m:.6f} M"),
-             ("flops", f"{r.flops_m:.2f} M multiply-adds (the benchmarks' 'FLOPs')"),
-             ("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each"),
-             ("wall time", f"{r.wall_s:.1f} s" + (f" (search clock {r.clock_s:.1f} s, simulated)"
-                                                  if r.clock_s > r.wall_s * 1.5 + 1 else ""))]
+    rows += [
+        ("proxy scores", ", ".join(f"{k}={v:.6g}" for k, v in r.scores.items())),
+        ("params", f"{r.params_m:.6f} M"),
+        ("flops", f"{r.flops_m:.2f} M multiply-adds (the benchmarks' 'FLOPs')"),
+        ("scored", f"{r.scored} architectures, {r.scoring_s_per_arch:.2f} s each"),
+        (
+            "wall time",
+            f"{r.wall_s:.1f} s"
+            + (f" (search clock {r.clock_s:.1f} s, simulated)" if r.clock_s > r.wall_s * 1.5 + 1 else ""),
+        ),
+    ]
     if r.nonfinite:
-        why = {p: "; ".join(f"{n}× {reason}" for reason, n in r.nonfinite_reasons.get(p, {}).items())
-               for p in r.nonfinite}
-        rows.append(("non-finite", ", ".join(f"{k}: {v}" + (f" ({why[k]})" if why[k] else "")
-                                             for k, v in r.nonfinite.items()) + " (ranked last)"))
+        why = {
+            p: "; ".join(f"{n}× {reason}" for reason, n in r.nonfinite_reasons.get(p, {}).items()) for p in r.nonfinite
+        }
+        rows.append(
+            (
+                "non-finite",
+                ", ".join(f"{k}: {v}" + (f" ({why[k]})" if why[k] else "") for k, v in r.nonfinite.items())
+                + " (ranked last)",
+            )
+        )
     if r.test_acc is not None:
         rows.append(("test accuracy", f"{r.test_acc:.2f} % ({r.dataset}, {r.benchmark})"))
         scope = "feasible optimum" if r.constraints else "optimum"
@@ -126,6 +184,13 @@ def _print_report(r) -> None:
             values = ", ".join(f"{k}={v:.6g}" for k, v in c.objectives.items())
             acc = f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""
             rows.append(("pareto", f"{c.arch}  {values}{acc}"))
+    for name, value in r.best.measured.items():
+        if name.startswith("latency:"):
+            rows.append((name, f"{value:.3f} ms (limit {r.constraints[name]:g} ms, HW-NAS-Bench)"))
+    if len(r.top) > 1:
+        for rank, c in enumerate(r.top, start=1):
+            acc = f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""
+            rows.append((f"top {rank}", f"{c.arch}  score={c.combined:.6g}{acc}"))
     rows += [(f"{kind} model", path) for kind, path in r.exported.items()]
     for key, value in rows:  # one line each, never wrapped: architecture strings are copied and piped
         out.print(f"{key:<17}{value}", soft_wrap=True, highlight=False, markup=False)
@@ -142,6 +207,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "zeronas.cli.export",
     "zeronas.cli.precompute",
     "zeronas.cli.bench",
+    "zeronas.cli.runs",
 )
 
 

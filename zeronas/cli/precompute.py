@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-
-from zeronas.spaces import DEFAULT_SPACE
 from rich.console import Console
 
 from zeronas.errors import ZeronasError
+from zeronas.spaces import DEFAULT_SPACE
 
 DEFAULT_PROXIES = "naswot,logsynflow,synflow,skip,params,flops"
 out = Console()
@@ -27,13 +26,18 @@ def precompute(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to compute."),
     workers: int = typer.Option(2, help="Scoring processes, one core each."),
-    device: str = typer.Option("cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N "
-                                         "(with cuda, --workers 1)."),
-    store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE",
-                                        help="SQLite score store (default runs/zeronas.sqlite)."),
+    device: str = typer.Option(
+        "cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N (with cuda, --workers 1)."
+    ),
+    store: Optional[str] = typer.Option(
+        None, "--store", envvar="ZERONAS_STORE", help="SQLite score store (default runs/zeronas.sqlite)."
+    ),
     limit: Optional[int] = typer.Option(None, help="Score only the first N networks (canonical-key order)."),
-    sample: Optional[int] = typer.Option(None, help="Score a seeded uniform sample of N benchmark cells instead of "
-                                         "every network (needed for nasbench101: 423,624 cells)."),
+    sample: Optional[int] = typer.Option(
+        None,
+        help="Score a seeded uniform sample of N benchmark cells instead of "
+        "every network (needed for nasbench101: 423,624 cells).",
+    ),
     table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (for --sample)."),
     inits: int = typer.Option(3, help="Initialisations averaged per network."),
     batch_size: int = typer.Option(64, help="Images per scoring batch."),
@@ -54,8 +58,15 @@ def precompute(
     reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in cells}.items())
     archs = [arch for _, arch in reps][:limit]
     path = default_store_path(store)
-    job = BulkJob(space, dataset, tuple(_proxy_list(proxies)), ScoringSettings(inits, batch_size, seed, device),
-                  str(path), workers, data_root=data_root)
+    job = BulkJob(
+        space,
+        dataset,
+        tuple(_proxy_list(proxies)),
+        ScoringSettings(inits, batch_size, seed, device),
+        str(path),
+        workers,
+        data_root=data_root,
+    )
     results, _ = score_archs(job, archs)
     fresh = [r for r in results if not r.cached]
     per_arch = sum(r.total_seconds for r in fresh) / len(fresh) if fresh else 0.0
@@ -64,8 +75,10 @@ def precompute(
 
 def _all_cells(space_obj) -> list:
     if not space_obj.capabilities.enumerable:
-        raise ZeronasError(f"{space_obj.name} is too large to enumerate: pass --sample N to score a seeded "
-                           "uniform sample of its benchmark cells")
+        raise ZeronasError(
+            f"{space_obj.name} is too large to enumerate: pass --sample N to score a seeded "
+            "uniform sample of its benchmark cells"
+        )
     return list(space_obj.all())
 
 
@@ -87,24 +100,41 @@ def export_table(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to export."),
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE", help="SQLite score store."),
-    out_dir: Optional[str] = typer.Option(None, "--out", help="Folder (default: the package's zeronas/resources/tables)."),
+    out_dir: Optional[str] = typer.Option(
+        None, "--out", help="Folder (default: the package's zeronas/resources/tables)."
+    ),
     time_model_from: Optional[str] = typer.Option(
-        None, help="Price every row with a + b·MFLOPs fitted to the seconds measured in this store "
-                   "(one machine), instead of each row's own measured seconds."),
+        None,
+        help="Price every row with a + b·MFLOPs fitted to the seconds measured in this store "
+        "(one machine), instead of each row's own measured seconds.",
+    ),
+    time_model_json: Optional[str] = typer.Option(
+        None,
+        help="Price every row with the time model (a, b per proxy) of an earlier table's .json, "
+        "unrefitted: for a store whose seconds were not all measured (e.g. rows copied from that table).",
+    ),
+    provenance: Optional[str] = typer.Option(
+        None, help="A JSON file whose object is recorded as 'provenance' in the table's .json."
+    ),
     inits: int = typer.Option(3, help="Initialisations the stored scores were averaged over."),
     batch_size: int = typer.Option(64, help="Images per scoring batch of the stored scores."),
     seed: int = typer.Option(0, help="Seed of the stored scores."),
-    table: Optional[str] = typer.Option(None, "--table", help="The space's ground-truth table (default: shared data)."),
+    table: Optional[str] = typer.Option(
+        None, "--table", help="The space's ground-truth table (default: found like all data)."
+    ),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
 ):
     """Write <out>/<space>-<dataset>.csv.gz: every benchmark row's proxy values and seconds."""
-    from zeronas.bench.tables import export_table as write, fit_time_model, table_file
+    from zeronas.bench.tables import export_table as write
+    from zeronas.bench.tables import fit_time_model, table_file
     from zeronas.data.datasets import get_dataset
     from zeronas.groundtruth import get_benchmark
     from zeronas.scoring.scorer import ScoringSettings
     from zeronas.spaces import get_space
     from zeronas.store import default_store_path, open_store
 
+    if time_model_from and time_model_json:
+        raise ZeronasError("pass --time-model-from or --time-model-json, not both")
     names = _proxy_list(proxies)
     info = get_dataset(dataset)
     space_obj = get_space(space)
@@ -114,16 +144,50 @@ def export_table(
     tag = ScoringSettings(inits, batch_size, seed).tag()
     with_flops = names if "flops" in names else names + ["flops"]
     db = open_store(default_store_path(store))
-    scores = db.all_scores(space, info.name, tag, names if not time_model_from else with_flops)
+    scores = db.all_scores(space, info.name, tag, with_flops if time_model_from or time_model_json else names)
     model = None
+    meta = dict(
+        space=space,
+        dataset=info.name,
+        settings=tag,
+        store=str(default_store_path(store)),
+        time_model_from=time_model_from,
+        time_model_networks=None,
+    )
     if time_model_from:
         measured = open_store(time_model_from).all_scores(space, info.name, tag, with_flops)
         model = fit_time_model(measured, names, {k: s.values["flops"] for k, s in measured.items()})
+        meta["time_model_networks"] = len(measured)
+    if time_model_json:
+        earlier = _read_json(time_model_json, "--time-model-json")
+        model = earlier.get("time_model") or {}
+        absent = [p for p in names if p not in model]
+        if absent:
+            raise ZeronasError(f"{time_model_json} has no time model for proxy {absent[0]!r}")
+        model = {p: list(model[p]) for p in names}
+        meta.update(
+            time_model_from=earlier.get("time_model_from"),
+            time_model_networks=earlier.get("time_model_networks"),
+            time_model_reused_from=time_model_json,
+        )
+    if provenance:
+        meta["provenance"] = _read_json(provenance, "--provenance")
     path = table_file(space, info.name, out_dir)
-    meta = dict(space=space, dataset=info.name, settings=tag, store=str(default_store_path(store)),
-                time_model_from=time_model_from, time_model_networks=len(measured) if time_model_from else None)
     frame = write(space_obj, gt.frame, scores, names, path, model, meta)
     out.print(f"wrote {path}: {len(frame)} rows, {len(frame.columns)} columns", soft_wrap=True)
+
+
+def _read_json(path: str, option: str) -> dict:
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ZeronasError(f"{option}: cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ZeronasError(f"{option}: {path} does not hold a JSON object")
+    return data
 
 
 def register(app: typer.Typer) -> None:

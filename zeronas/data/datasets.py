@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from zeronas.errors import ZeronasError
-from zeronas.registry import Registry
 from zeronas.paths import data_file, require_file
+from zeronas.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,18 @@ class DatasetInfo:
 DATASETS: Registry[DatasetInfo] = Registry("dataset")
 for _info in (
     DatasetInfo("cifar10", 10, 32, (0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010), "cifar10-sample.npz", "cifar10"),
-    DatasetInfo("cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), "cifar100-sample.npz", "cifar100"),
-    DatasetInfo("imagenet16-120", 120, 16, (0.4811, 0.4575, 0.4079), (0.2479, 0.2402, 0.2552), "imagenet16-sample.npz", "imagenet16"),
+    DatasetInfo(
+        "cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), "cifar100-sample.npz", "cifar100"
+    ),
+    DatasetInfo(
+        "imagenet16-120",
+        120,
+        16,
+        (0.4811, 0.4575, 0.4079),
+        (0.2479, 0.2402, 0.2552),
+        "imagenet16-sample.npz",
+        "imagenet16",
+    ),
 ):
     DATASETS.add(_info.name, _info)
 
@@ -65,13 +75,18 @@ def load_sample(info: DatasetInfo, root: str | Path | None = None) -> tuple[torc
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
-def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tensor, torch.Tensor]:
-    """A folder of class-named folders of images (folder/<class>/*.jpg), resized to the dataset's resolution."""
+def read_image_folder(folder: str | Path, resolution: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """uint8 N×H×W×3 images of a folder of class-named folders (folder/<class>/*.jpg) resized to resolution,
+    their labels (class folders in sorted order) and the class names."""
     from PIL import Image, UnidentifiedImageError
 
     folder = Path(folder)
+    if folder.is_file():
+        raise ZeronasError(f"{folder} is a file: --images takes a folder of class folders (<class>/<image>.jpg)")
     if not folder.is_dir():
         raise ZeronasError(f"image folder not found: {folder}")
+    if resolution < 4:
+        raise ZeronasError(f"image resolution must be at least 4 pixels, got {resolution}")
     classes = sorted(p for p in folder.iterdir() if p.is_dir())
     images, labels = [], []
     for label, class_dir in enumerate(classes):
@@ -81,24 +96,46 @@ def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tens
             try:
                 with Image.open(path) as img:
                     img = img.convert("RGB")
-                    if img.size != (info.resolution, info.resolution):
-                        img = img.resize((info.resolution, info.resolution), Image.BILINEAR)
+                    if img.size != (resolution, resolution):
+                        img = img.resize((resolution, resolution), Image.BILINEAR)
                     images.append(np.asarray(img, dtype=np.uint8))
             except (UnidentifiedImageError, OSError) as exc:
                 raise ZeronasError(f"cannot read image {path}: {exc}") from None
             labels.append(label)
     if not images:
         raise ZeronasError(f"no images found in class folders under {folder} (expected <class>/<image>.jpg)")
-    return normalise(np.stack(images), info), torch.tensor(labels, dtype=torch.int64)
+    return np.stack(images), np.array(labels, dtype=np.int64), [c.name for c in classes]
 
 
-def load_images(info: DatasetInfo, root: str | Path | None = None,
-                images_dir: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The images proxies are computed on: the user's own folder if given, else the shared sample."""
-    return load_image_folder(images_dir, info) if images_dir else load_sample(info, root)
+def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tensor, torch.Tensor]:
+    """A folder of class folders at the dataset's resolution, normalised with the dataset's statistics."""
+    images, labels, _ = read_image_folder(folder, info.resolution)
+    return normalise(images, info), torch.from_numpy(labels)
 
 
-def load_cifar_batches(folder: str | Path, info: DatasetInfo, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+def folder_dataset(folder: str | Path, resolution: int) -> tuple[DatasetInfo, torch.Tensor, torch.Tensor]:
+    """The user's own images as a dataset: its classes, the given resolution and its own per-channel mean and
+    standard deviation; images normalised with them."""
+    images, labels, classes = read_image_folder(folder, resolution)
+    if len(classes) < 2:
+        raise ZeronasError(f"{folder} needs at least 2 class folders, found {len(classes)}")
+    pixels = images.reshape(-1, 3).astype(np.float64) / 255.0
+    mean, std = pixels.mean(axis=0), np.maximum(pixels.std(axis=0), 1e-3)
+    info = DatasetInfo(
+        f"folder:{Path(folder).resolve().name}",
+        len(classes),
+        resolution,
+        tuple(round(float(m), 4) for m in mean),
+        tuple(round(float(s), 4) for s in std),
+        "",
+        "",
+    )
+    return info, normalise(images, info), torch.from_numpy(labels)
+
+
+def load_cifar_batches(
+    folder: str | Path, info: DatasetInfo, split: str = "train"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Full CIFAR-10/100 from the official python-pickle batches (cifar-10-batches-py / cifar-100-python)."""
     folder = Path(folder)
     if info.name == "cifar10":
@@ -122,8 +159,9 @@ def load_cifar_batches(folder: str | Path, info: DatasetInfo, split: str = "trai
     return normalise(np.concatenate(images), info), torch.from_numpy(np.concatenate(labels))
 
 
-def scoring_batches(images: torch.Tensor, labels: torch.Tensor, batch_size: int, count: int,
-                    seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def scoring_batches(
+    images: torch.Tensor, labels: torch.Tensor, batch_size: int, count: int, seed: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """`count` seeded, disjoint-where-possible batches drawn from the image pool."""
     if len(images) < batch_size:
         raise ZeronasError(f"need at least {batch_size} images to score, have {len(images)}")

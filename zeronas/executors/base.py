@@ -6,8 +6,9 @@ worker anywhere can rebuild the same scorer. Caching and storage stay with the s
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Hashable, Protocol
+from typing import Protocol
 
 from zeronas.scoring.scorer import Scorer, Scores, ScoringSettings, merge_parts
 
@@ -20,13 +21,17 @@ class ScorerSpec:
     settings: ScoringSettings = field(default_factory=ScoringSettings)
     data_root: str | None = None
     images_dir: str | None = None  # the user's own class-folder images instead of the shared sample
+    resolution: int | None = None  # the side the user's images are resized to
 
     def build(self) -> Scorer:
-        from zeronas.data.datasets import get_dataset, load_images
+        from zeronas.data.datasets import folder_dataset, get_dataset, load_sample
         from zeronas.spaces import get_space
 
-        info = get_dataset(self.dataset)
-        images, labels = load_images(info, self.data_root, self.images_dir)
+        if self.images_dir:
+            info, images, labels = folder_dataset(self.images_dir, self.resolution)
+        else:
+            info = get_dataset(self.dataset)
+            images, labels = load_sample(info, self.data_root)
         return Scorer.create(get_space(self.space), info, list(self.proxies), images, labels, self.settings)
 
 
@@ -38,7 +43,7 @@ def split_parts(spec: ScorerSpec, archs: list[Hashable]) -> list[tuple[Hashable,
 def join_parts(spec: ScorerSpec, parts: list[Scores]) -> list[Scores]:
     """Inverse of split_parts: one Scores per architecture, equal to Scorer.measure's."""
     n = spec.settings.inits
-    return [merge_parts(parts[i:i + n], list(spec.proxies)) for i in range(0, len(parts), n)]
+    return [merge_parts(parts[i : i + n], list(spec.proxies)) for i in range(0, len(parts), n)]
 
 
 class Executor(Protocol):

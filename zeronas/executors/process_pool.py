@@ -49,8 +49,9 @@ class ProcessPoolExecutorBackend:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self.spec,))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=(self.spec,)
+            )
         return self._pool
 
     def compute(self, archs):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from typing import Hashable
+from collections.abc import Hashable
 
 from zeronas.errors import ZeronasError
 from zeronas.executors.base import ScorerSpec, join_parts, split_parts
@@ -53,8 +53,9 @@ def _import_ray():
 
 
 class RayExecutor:
-    def __init__(self, spec: ScorerSpec, workers: int = 1, address: str | None = None,
-                 task_timeout: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self, spec: ScorerSpec, workers: int = 1, address: str | None = None, task_timeout: float = DEFAULT_TIMEOUT_S
+    ):
         self.ray = _import_ray()
         if not self.ray.is_initialized():
             check_reachable(address)
@@ -66,18 +67,22 @@ class RayExecutor:
         ray = self.ray
         if not ray.is_initialized():
             try:  # address None starts a private local instance; "auto" or host:port joins a cluster
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                ray.init(
+                    address=self.address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING
+                )
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise ZeronasError(f"cannot start or reach Ray at {self.address or 'a new local instance'}: "
-                                   f"{first}") from None
+                raise ZeronasError(
+                    f"cannot start or reach Ray at {self.address or 'a new local instance'}: {first}"
+                ) from None
             self._owns_ray = True
             cpus = int(ray.cluster_resources().get("CPU", 0))
             if cpus < self.workers:  # a private instance never grows: the extra actors would wait for ever
                 self.close()
-                raise ZeronasError(f"--workers {self.workers} needs {self.workers} CPUs; this local Ray instance has "
-                                   f"{cpus} (join a cluster with --address)")
+                raise ZeronasError(
+                    f"--workers {self.workers} needs {self.workers} CPUs; this local Ray instance has "
+                    f"{cpus} (join a cluster with --address)"
+                )
         if not self._actors:
             actor = ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(_ScoringActor)
             self._actors = [actor.remote(self.spec) for _ in range(self.workers)]
@@ -98,15 +103,18 @@ class RayExecutor:
             done, _ = ray.wait(list(running), num_returns=1, timeout=self.task_timeout)
             if not done:
                 self.close()
-                raise ZeronasError(f"no scoring result from Ray within {self.task_timeout:g} s (workers hung, or the "
-                                   f"cluster has fewer than {self.workers} free CPUs?)")
+                raise ZeronasError(
+                    f"no scoring result from Ray within {self.task_timeout:g} s (workers hung, or the "
+                    f"cluster has fewer than {self.workers} free CPUs?)"
+                )
             index, actor = running.pop(done[0])
             try:
                 results[index] = ray.get(done[0])
             except ray.exceptions.RayActorError:
                 self.close()
-                raise ZeronasError("a Ray scoring worker died twice (out of memory or killed?); its retry failed "
-                                   "too") from None
+                raise ZeronasError(
+                    "a Ray scoring worker died twice (out of memory or killed?); its retry failed too"
+                ) from None
             except ray.exceptions.RayTaskError as exc:
                 self.close()
                 cause = getattr(exc, "cause", None)

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
@@ -26,7 +27,7 @@ class HwNasTable:
         self._latency = re.compile(r"(\w+?)_latency_(\w+)")
 
     @classmethod
-    def load(cls, override=None, root=None) -> "HwNasTable":
+    def load(cls, override=None, root=None) -> HwNasTable:
         return cls(data_file("benchmarks/hw-nas-bench.csv", "HW-NAS-Bench table", root, override, HWNAS_ENV))
 
     def devices(self) -> list[str]:
@@ -48,9 +49,38 @@ class HwNasTable:
         return dict(zip(self.frame["arch"], self.frame[col].astype(float)))
 
 
+ROWS = 15_625  # one row per NATS-Bench cell
+
+
 @lru_cache(maxsize=2)
 def _read(path: str) -> pd.DataFrame:
+    """The table, checked at load (rows, arch strings, latency numbers) so a bad file fails before any work."""
     frame = read_csv_table(path, "HW-NAS-Bench")
     if "arch" not in frame.columns or not any("_latency_" in c for c in frame.columns):
         raise ZeronasError(f"{path} is not a HW-NAS-Bench table: needs 'arch' and '<device>_latency_<dataset>' columns")
+    if len(frame) != ROWS:
+        raise ZeronasError(f"HW-NAS-Bench table {path} is incomplete: the table has {len(frame):,} of {ROWS:,} rows")
+    arch = frame["arch"].astype("string")
+    bad = arch.isna() | arch.duplicated()
+    if bad.any():
+        pos = int(bad.to_numpy().argmax())
+        what = "is missing" if pd.isna(arch.iloc[pos]) else f"{arch.iloc[pos]} appears twice"
+        raise ZeronasError(f"HW-NAS-Bench table {path}: arch on line {pos + 2} {what}")
+    for col in (c for c in frame.columns if "_latency_" in c):
+        values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        ok = np.isfinite(values.to_numpy())
+        if not ok.all():
+            pos = int((~ok).argmax())
+            value = frame[col].iloc[pos]
+            shown = "missing" if pd.isna(value) else repr(str(value))
+            raise ZeronasError(
+                f"HW-NAS-Bench table {path}: {col} of {_row_name(frame, pos)} is {shown}, not a finite number"
+            )
+        frame[col] = values
     return frame
+
+
+def _row_name(frame: pd.DataFrame, position: int) -> str:
+    if "index" in frame.columns:
+        return f"the row with index {frame['index'].iloc[position]} (line {position + 2})"
+    return f"line {position + 2}"

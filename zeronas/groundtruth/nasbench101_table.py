@@ -44,8 +44,15 @@ class NasBench101Table:
         self.space = NasBench101Space()
 
     @classmethod
-    def load(cls, override=None, root=None) -> "NasBench101Table":
-        return cls(table_path(override, root))
+    def load(cls, override=None, root=None) -> NasBench101Table:
+        """--table / $ZERONAS_NB101_TABLE may name any table (a subset, a test table); the data folder's copy
+        is the benchmark itself and must hold every row."""
+        table = cls(table_path(override, root))
+        if not (override or os.environ.get(TABLE_ENV)) and len(table) != ROWS:
+            raise ZeronasError(
+                f"NAS-Bench-101 table {table.path} is incomplete: the table has {len(table):,} of {ROWS:,} rows"
+            )
+        return table
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -68,7 +75,7 @@ class NasBench101Table:
             raise ZeronasError(f"index {index} out of range 0..{len(self) - 1}")
         n = int(self.arrays["num_vertices"][index])
         matrix = self.arrays["adjacency"][index, :n, :n]
-        return Cell(tuple(int(x) for x in self.arrays["ops"][index, 1:n - 1]), tuple(map(tuple, matrix.tolist())))
+        return Cell(tuple(int(x) for x in self.arrays["ops"][index, 1 : n - 1]), tuple(map(tuple, matrix.tolist())))
 
     def arch_of(self, index: int) -> str:
         return self.space.format(self.cell(index))
@@ -107,21 +114,80 @@ class NasBench101Table:
         return self.arch_of(best), float(acc[best]) * 100
 
 
+ROWS = 423_624  # unique cells of the benchmark
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # an .npz is a zip archive (empty or not)
+
+
 @lru_cache(maxsize=2)
 def _read(path: str) -> dict[str, np.ndarray]:
+    """The arrays, checked at load; a file that is not an .npz is refused before NumPy guesses (pickle)."""
+    source = _npz_source(path)
+    key = None
     try:
-        with np.load(path) as f:
+        with np.load(source, allow_pickle=False) as f:
             missing = [k for k in REQUIRED if k not in f.files]
             if missing:
                 raise ZeronasError(f"{path} is not a NAS-Bench-101 table: missing array(s) {', '.join(missing)}")
-            arrays = {k: f[k] for k in REQUIRED}
+            arrays = {}
+            for key in REQUIRED:
+                arrays[key] = f[key]
     except ZeronasError:
         raise
+    except ValueError as exc:
+        if "pickle" in str(exc) and key is not None:  # an object array: never NumPy's allow_pickle advice
+            raise ZeronasError(f"{path} is not a NAS-Bench-101 table: array {key!r} holds Python objects") from None
+        raise ZeronasError(f"cannot read NAS-Bench-101 table {path}: {_first_line(exc)}") from None
     except Exception as exc:
-        raise ZeronasError(f"cannot read NAS-Bench-101 table {path}: {str(exc).splitlines()[0]}") from None
-    if not (len(arrays["hash"]) and np.all(arrays["hash"][1:] > arrays["hash"][:-1])):
-        raise ZeronasError(f"{path} is not a NAS-Bench-101 table: rows must be sorted by unique hash")
+        raise ZeronasError(f"cannot read NAS-Bench-101 table {path}: {_first_line(exc)}") from None
+    _check_arrays(path, arrays)
     return arrays
+
+
+def _npz_source(path: str):
+    """The path itself, or the decompressed bytes of a .gz copy; anything but a zip archive is refused."""
+    import gzip
+    import io
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if path.endswith(".gz") and head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+            if data[:4] in _ZIP:
+                return io.BytesIO(data)
+            head = data[:4]
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ZeronasError(f"cannot read NAS-Bench-101 table {path}: {_first_line(exc)}") from None
+    if head not in _ZIP:
+        raise ZeronasError(f"{path} is not a NAS-Bench-101 table (.npz expected)")
+    return path
+
+
+def _first_line(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return next((ln.strip() for ln in str(text).splitlines() if ln.strip()), type(exc).__name__)
+
+
+def _check_arrays(path: str, arrays: dict[str, np.ndarray]) -> None:
+    n = len(arrays["hash"])
+    if n == 0:
+        raise ZeronasError(f"{path} is not a NAS-Bench-101 table: it has no rows")
+    for key in REQUIRED:
+        if len(arrays[key]) != n:
+            raise ZeronasError(
+                f"{path} is not a NAS-Bench-101 table: array {key!r} has {len(arrays[key]):,} rows, 'hash' has {n:,}"
+            )
+    for key in ("params", "test_acc", "num_vertices", "adjacency", "ops"):
+        if not (np.issubdtype(arrays[key].dtype, np.number) or arrays[key].dtype == bool):
+            raise ZeronasError(f"{path} is not a NAS-Bench-101 table: array {key!r} is not numeric")
+    bad = ~np.isfinite(arrays["test_acc"].astype(np.float64))
+    if bad.any():
+        row = int(bad.argmax())
+        raise ZeronasError(f"NAS-Bench-101 table {path}: test_acc of row {row} is {arrays['test_acc'][row]}")
+    if not np.all(arrays["hash"][1:] > arrays["hash"][:-1]):
+        raise ZeronasError(f"{path} is not a NAS-Bench-101 table: rows must be sorted by unique hash")
 
 
 @lru_cache(maxsize=2)

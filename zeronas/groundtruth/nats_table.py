@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
@@ -25,16 +26,38 @@ class NatsTable:
     """One row per cell, indexed by the official architecture string."""
 
     label = "NATS-Bench, 200 epochs"
-    capabilities = BenchmarkCapabilities(datasets=("cifar10", "cifar100", "imagenet16-120"), lists_every_cell=True,
-                                         training_results=True)
+    capabilities = BenchmarkCapabilities(
+        datasets=("cifar10", "cifar100", "imagenet16-120"), lists_every_cell=True, training_results=True
+    )
     # FreeREA (Cavagnero et al., 2023) Table 1, Kendall τ on all of NATS-Bench; ntk as -κ (sign flipped)
     published_tau = {
-        "cifar10": {"logsynflow": .63, "naswot": .61, "synflow": .57, "snip": .45, "fisher": .39, "grasp": .28,
-                    "ntk": .33},
-        "cifar100": {"logsynflow": .61, "naswot": .62, "synflow": .56, "snip": .47, "fisher": .40, "grasp": .35,
-                     "ntk": .30},
-        "imagenet16-120": {"logsynflow": .60, "naswot": .60, "synflow": .56, "snip": .41, "fisher": .36,
-                           "grasp": .35, "ntk": .39},
+        "cifar10": {
+            "logsynflow": 0.63,
+            "naswot": 0.61,
+            "synflow": 0.57,
+            "snip": 0.45,
+            "fisher": 0.39,
+            "grasp": 0.28,
+            "ntk": 0.33,
+        },
+        "cifar100": {
+            "logsynflow": 0.61,
+            "naswot": 0.62,
+            "synflow": 0.56,
+            "snip": 0.47,
+            "fisher": 0.40,
+            "grasp": 0.35,
+            "ntk": 0.30,
+        },
+        "imagenet16-120": {
+            "logsynflow": 0.60,
+            "naswot": 0.60,
+            "synflow": 0.56,
+            "snip": 0.41,
+            "fisher": 0.36,
+            "grasp": 0.35,
+            "ntk": 0.39,
+        },
     }
 
     def __init__(self, path: Path):
@@ -45,7 +68,7 @@ class NatsTable:
         self._parsed: list | None = None
 
     @classmethod
-    def load(cls, override=None, root=None) -> "NatsTable":
+    def load(cls, override=None, root=None) -> NatsTable:
         return cls(table_path(override, root))
 
     def row(self, arch_str: str) -> pd.Series:
@@ -96,10 +119,95 @@ class NatsTable:
         return self._parsed
 
 
+ROWS = 15_625  # 5 ops on 6 edges: every cell of the space, once
+METRICS = ("test_acc_", "params_m_", "valid_acc_12ep_", "train_s_per_epoch_")  # numeric, finite on every row
+
+
 @lru_cache(maxsize=4)
 def _read(path: str) -> pd.DataFrame:
+    """The table, checked whole at load (rows, index, arch strings, numbers) so a bad file fails before any work."""
     frame = read_csv_table(path, "NATS-Bench")
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise ZeronasError(f"{path} is not a NATS-Bench table: missing column(s) {', '.join(missing)}")
+    if len(frame) != ROWS:
+        raise ZeronasError(f"NATS-Bench table {path} is incomplete: the table has {len(frame):,} of {ROWS:,} rows")
+    frame["index"] = _check_index(path, frame["index"])
+    _check_arch(path, frame)
+    for col in (c for c in frame.columns if c.startswith(METRICS)):
+        frame[col] = _finite(path, frame, col)
     return frame
+
+
+def _row_name(frame: pd.DataFrame, position: int) -> str:
+    return f"the row with index {frame['index'].iloc[position]} (line {position + 2})"
+
+
+def _check_index(path: str, index: pd.Series) -> pd.Series:
+    values = pd.to_numeric(index, errors="coerce")
+    whole = values.notna() & (values == values.round())
+    if not whole.all():
+        pos = int((~whole.to_numpy()).argmax())
+        raise ZeronasError(
+            f"NATS-Bench table {path}: index on line {pos + 2} is {_shown(index.iloc[pos])}, not a whole number"
+        )
+    values = values.astype("int64")
+    outside = ~values.between(0, ROWS - 1)
+    if outside.any():
+        pos = int(outside.to_numpy().argmax())
+        raise ZeronasError(
+            f"NATS-Bench table {path}: index {values.iloc[pos]} on line {pos + 2} is outside 0..{ROWS - 1}"
+        )
+    twice = values.duplicated()
+    if twice.any():
+        pos = int(twice.to_numpy().argmax())
+        first = int((values.iloc[:pos] == values.iloc[pos]).to_numpy().argmax())
+        raise ZeronasError(
+            f"NATS-Bench table {path}: index {values.iloc[pos]} appears twice, on lines {first + 2} and {pos + 2}"
+        )
+    return values
+
+
+def _check_arch(path: str, frame: pd.DataFrame) -> None:
+    """Every arch string in the space's own format (so the rows are exactly the space's 15,625 cells)."""
+    from zeronas.spaces.nats_tss import EDGES, NUM_NODES, OPS, NatsTopologySpace
+
+    op = "(?:" + "|".join(OPS) + ")"
+    groups = [
+        "\\|" + "\\|".join(f"{op}~{s}" for t, s in EDGES if t == target) + "\\|" for target in range(1, NUM_NODES)
+    ]
+    arch = frame["arch"].astype("string")
+    ok = arch.str.fullmatch("\\+".join(groups)).fillna(False).astype(bool)
+    if not ok.all():
+        pos = int((~ok.to_numpy()).argmax())
+        text = arch.iloc[pos]
+        try:
+            NatsTopologySpace().parse(text)
+            reason = f"{_shown(text)} is not in the table's form |op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
+        except ZeronasError as exc:
+            reason = str(exc).splitlines()[0]
+        raise ZeronasError(f"NATS-Bench table {path}: arch of {_row_name(frame, pos)}: {reason}")
+    twice = arch.duplicated()
+    if twice.any():
+        pos = int(twice.to_numpy().argmax())
+        first = int((arch.iloc[:pos] == arch.iloc[pos]).to_numpy().argmax())
+        raise ZeronasError(
+            f"NATS-Bench table {path}: arch {arch.iloc[pos]} appears twice, on lines {first + 2} and {pos + 2}"
+        )
+
+
+def _finite(path: str, frame: pd.DataFrame, col: str) -> pd.Series:
+    values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    ok = np.isfinite(values.to_numpy())
+    if not ok.all():
+        pos = int((~ok).argmax())
+        raise ZeronasError(
+            f"NATS-Bench table {path}: {col} of {_row_name(frame, pos)} is {_shown(frame[col].iloc[pos])}, "
+            "not a finite number"
+        )
+    return values
+
+
+def _shown(value) -> str:
+    """A cell's value as the user wrote it; an empty or NA cell (pandas reads both as NaN) says so."""
+    return "missing" if pd.api.types.is_scalar(value) and pd.isna(value) else repr(str(value))

@@ -5,29 +5,134 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zeronas.errors import ZeronasError
-from zeronas.proxies import arch_costs, naswot, synflow
-from zeronas.proxies import fisher, grad_norm, grasp, jacob_cov, nregions, ntk, plain, snip, zen, zico
+from zeronas.proxies import (
+    arch_costs,
+    fisher,
+    grad_norm,
+    grasp,
+    jacob_cov,
+    naswot,
+    nregions,
+    ntk,
+    plain,
+    snip,
+    synflow,
+    zen,
+    zico,
+)
 from zeronas.proxies.base import Proxy, ProxyInput, init_weights
 from zeronas.registry import Registry
 
 PROXIES: Registry[Callable[[ProxyInput], float]] = Registry("proxy")
 # name, function, kind (model: needs an initialised network; arch: genotype only), one-line summary
-PROXIES.add("logsynflow", synflow.logsynflow, kind="model", higher_is_better=True, summary="FreeREA 2023: Synflow with log(|grad|+1), BN off, ones input, fp64")
-PROXIES.add("synflow", synflow.synflow, kind="model", higher_is_better=True, summary="Tanaka et al. 2020: sum |θ·∂R/∂θ|, BN off, ones input, fp64")
-PROXIES.add("naswot", naswot.naswot, kind="model", higher_is_better=True, summary="Mellor et al. 2021: log|det K_H| of ReLU codes on a real batch")
-PROXIES.add("skip", arch_costs.skip, kind="arch", higher_is_better=True, summary="FreeREA 2023: mean number of nodes jumped by skip connections")
-PROXIES.add("params", arch_costs.params, kind="arch", higher_is_better=True, summary="#parameters (M): the survey's trivial baseline")
-PROXIES.add("flops", arch_costs.flops, kind="arch", higher_is_better=True, summary="#multiply-adds (M), torch.utils.flop_counter / 2")
-PROXIES.add("grad_norm", grad_norm.grad_norm, kind="model", higher_is_better=True, summary="Abdelfattah et al. 2021: Σ‖∂L/∂W‖ per conv/linear layer")
-PROXIES.add("snip", snip.snip, kind="model", higher_is_better=True, summary="Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch")
-PROXIES.add("grasp", grasp.grasp, kind="model", higher_is_better=True, summary="Wang et al. 2020 (GraSP): Σ -θ⊙Hg on a real batch")
-PROXIES.add("fisher", fisher.fisher, kind="model", higher_is_better=True, summary="Turner et al. 2020: Σ channel Fisher ½E[(Σ a⊙∂L/∂a)²]")
-PROXIES.add("jacob_cov", jacob_cov.jacob_cov, kind="model", higher_is_better=True, summary="Mellor et al. 2020: eigen-spectrum of input-Jacobian correlations")
-PROXIES.add("plain", plain.plain, kind="model", higher_is_better=True, summary="Mozer & Smolensky 1989: Σ θ⊙∂L/∂θ on a real batch")
-PROXIES.add("nregions", nregions.nregions, kind="model", higher_is_better=True, summary="Chen et al. 2021 (TE-NAS): distinct ReLU patterns, thin twin net")
-PROXIES.add("ntk", ntk.ntk, kind="model", higher_is_better=True, summary="Chen et al. 2021 (TE-NAS): minus the condition number of the NTK")
-PROXIES.add("zen", zen.zen, kind="model", higher_is_better=True, summary="Lin et al. 2021 (Zen-NAS): log feature change + BN variance term")
-PROXIES.add("zico", zico.zico, kind="model", higher_is_better=True, summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches")
+PROXIES.add(
+    "logsynflow",
+    synflow.logsynflow,
+    kind="model",
+    higher_is_better=True,
+    summary="FreeREA 2023: Synflow with log(|grad|+1), BN off, ones input, fp64",
+)
+PROXIES.add(
+    "synflow",
+    synflow.synflow,
+    kind="model",
+    higher_is_better=True,
+    summary="Tanaka et al. 2020: sum |θ·∂R/∂θ|, BN off, ones input, fp64",
+)
+PROXIES.add(
+    "naswot",
+    naswot.naswot,
+    kind="model",
+    higher_is_better=True,
+    summary="Mellor et al. 2021: log|det K_H| of ReLU codes on a real batch",
+)
+PROXIES.add(
+    "skip",
+    arch_costs.skip,
+    kind="arch",
+    higher_is_better=True,
+    summary="FreeREA 2023: mean number of nodes jumped by skip connections",
+)
+PROXIES.add(
+    "params",
+    arch_costs.params,
+    kind="arch",
+    higher_is_better=True,
+    summary="#parameters (M): the survey's trivial baseline",
+)
+PROXIES.add(
+    "flops",
+    arch_costs.flops,
+    kind="arch",
+    higher_is_better=True,
+    summary="#multiply-adds (M), torch.utils.flop_counter / 2",
+)
+PROXIES.add(
+    "grad_norm",
+    grad_norm.grad_norm,
+    kind="model",
+    higher_is_better=True,
+    summary="Abdelfattah et al. 2021: Σ‖∂L/∂W‖ per conv/linear layer",
+)
+PROXIES.add(
+    "snip", snip.snip, kind="model", higher_is_better=True, summary="Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch"
+)
+PROXIES.add(
+    "grasp",
+    grasp.grasp,
+    kind="model",
+    higher_is_better=True,
+    summary="Wang et al. 2020 (GraSP): Σ -θ⊙Hg on a real batch",
+)
+PROXIES.add(
+    "fisher",
+    fisher.fisher,
+    kind="model",
+    higher_is_better=True,
+    summary="Turner et al. 2020: Σ channel Fisher ½E[(Σ a⊙∂L/∂a)²]",
+)
+PROXIES.add(
+    "jacob_cov",
+    jacob_cov.jacob_cov,
+    kind="model",
+    higher_is_better=True,
+    summary="Mellor et al. 2020: eigen-spectrum of input-Jacobian correlations",
+)
+PROXIES.add(
+    "plain",
+    plain.plain,
+    kind="model",
+    higher_is_better=True,
+    summary="Mozer & Smolensky 1989: Σ θ⊙∂L/∂θ on a real batch",
+)
+PROXIES.add(
+    "nregions",
+    nregions.nregions,
+    kind="model",
+    higher_is_better=True,
+    summary="Chen et al. 2021 (TE-NAS): distinct ReLU patterns, thin twin net",
+)
+PROXIES.add(
+    "ntk",
+    ntk.ntk,
+    kind="model",
+    higher_is_better=True,
+    summary="Chen et al. 2021 (TE-NAS): minus the condition number of the NTK",
+)
+PROXIES.add(
+    "zen",
+    zen.zen,
+    kind="model",
+    higher_is_better=True,
+    summary="Lin et al. 2021 (Zen-NAS): log feature change + BN variance term",
+)
+PROXIES.add(
+    "zico",
+    zico.zico,
+    kind="model",
+    higher_is_better=True,
+    summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches",
+)
 
 FREEREA_PROXIES = ("naswot", "logsynflow", "skip")
 

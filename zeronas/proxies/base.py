@@ -6,8 +6,9 @@ network once per initialisation seed and averaged; an `arch` proxy depends on th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Hashable, Literal
+from typing import Literal
 
 import torch
 from torch import nn

@@ -7,9 +7,9 @@ Gradients are taken with torch.autograd.grad (never .backward), so `.grad` stays
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -45,8 +45,9 @@ def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, labels % logits.shape[1])
 
 
-def loss_and_grads(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-                   create_graph: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def loss_and_grads(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, create_graph: bool = False
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Cross-entropy on a real batch and its gradient w.r.t. each conv/linear weight (zeros if unused)."""
     weights = [m.weight for m in weight_layers(model)]
     loss = cross_entropy(model(images), labels)
@@ -89,8 +90,9 @@ def shared_backward(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     for a, g in zip(acts, grads[n:]):
         prod = a.detach() * zero(a, g)
         saliency.append(prod.flatten(2).sum(-1) if prod.dim() > 2 else prod)
-    result = Backward([m.weight.detach() for m in layers], [zero(m.weight, g) for m, g in zip(layers, grads[:n])],
-                      saliency)
+    result = Backward(
+        [m.weight.detach() for m in layers], [zero(m.weight, g) for m, g in zip(layers, grads[:n])], saliency
+    )
     _last[:] = [model, images, labels, digest, result]
     return result
 

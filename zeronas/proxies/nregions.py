@@ -34,11 +34,18 @@ def nregions(inp: ProxyInput) -> float:
     top = torch.randint(h - CROP + 1, (SAMPLES,), generator=gen)
     left = torch.randint(w - CROP + 1, (SAMPLES,), generator=gen)
     rows = torch.arange(CROP)
-    x = images[pick[:, None, None, None], torch.arange(3)[None, :, None, None],
-                   (top[:, None] + rows)[:, None, :, None], (left[:, None] + rows)[:, None, None, :]]
+    x = images[
+        pick[:, None, None, None],
+        torch.arange(3)[None, :, None, None],
+        (top[:, None] + rows)[:, None, :, None],
+        (left[:, None] + rows)[:, None, None, :],
+    ]
     codes: list[np.ndarray] = []
-    handles = [m.register_forward_hook(lambda _m, _i, out: codes.append((out > 0).reshape(SAMPLES, -1).numpy()))
-               for m in net.modules() if isinstance(m, nn.ReLU)]
+    handles = [
+        m.register_forward_hook(lambda _m, _i, out: codes.append((out > 0).reshape(SAMPLES, -1).numpy()))
+        for m in net.modules()
+        if isinstance(m, nn.ReLU)
+    ]
     try:
         with torch.no_grad():
             net(x)

@@ -16,7 +16,7 @@ from zeronas.proxies.base import ProxyInput
 
 # network -> (its float64 BatchNorm-free twin, [(network param, twin param)]). The scorer re-initialises one
 # network in place for every seed, so the twin is built once per architecture instead of a deepcopy per call.
-_twins: "weakref.WeakKeyDictionary[nn.Module, tuple[nn.Module, list]]" = weakref.WeakKeyDictionary()
+_twins: weakref.WeakKeyDictionary[nn.Module, tuple[nn.Module, list]] = weakref.WeakKeyDictionary()
 
 
 def _bypass_batchnorm(model: nn.Module) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Hashable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -31,8 +31,9 @@ class BulkJob:
     chunk: int = 0  # architectures handed to the executor at a time (0: 4 per worker)
 
 
-def score_archs(job: BulkJob, archs: Sequence[Hashable], progress: bool = True,
-                console: Console | None = None) -> tuple[list[Scores], Scorer]:
+def score_archs(
+    job: BulkJob, archs: Sequence[Hashable], progress: bool = True, console: Console | None = None
+) -> tuple[list[Scores], Scorer]:
     """Scores of archs in order. With a store, finished networks are committed as they arrive and a rerun
     picks up where an interrupted one stopped."""
     space = get_space(job.space)
@@ -44,15 +45,24 @@ def score_archs(job: BulkJob, archs: Sequence[Hashable], progress: bool = True,
     spec = ScorerSpec(job.space, job.dataset, tuple(job.proxies), job.settings, job.data_root)
     scorer.executor = make_executor(spec, job.backend, job.workers, scorer=scorer, address=job.address)
     chunk = job.chunk or 4 * max(1, job.workers)
-    bar = (Progress(TextColumn(f"[bold]{job.space} {job.dataset}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=console or Console(stderr=True))
-           if progress else nullcontext())
+    bar = (
+        Progress(
+            TextColumn(f"[bold]{job.space} {job.dataset}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+        )
+        if progress
+        else nullcontext()
+    )
     results: list[Scores] = []
     try:
         with bar:
             task = bar.add_task("score", total=len(archs)) if progress else None
             for start in range(0, len(archs), chunk):
-                results.extend(scorer.score_many(archs[start:start + chunk]))
+                results.extend(scorer.score_many(archs[start : start + chunk]))
                 if progress:
                     bar.update(task, completed=len(results))
     finally:

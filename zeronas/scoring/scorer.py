@@ -6,9 +6,9 @@ import copy
 import math
 import time
 from collections import Counter
+from collections.abc import Hashable, Iterable, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, MutableMapping
 
 import torch
 
@@ -118,14 +118,25 @@ class Scorer:
     threads: int = 1  # torch threads while scoring: 1 gives the same scores in-process and in any worker
 
     @classmethod
-    def create(cls, space, dataset, proxy_names, images, labels, settings=None, cache=None) -> "Scorer":
-        return cls(space, dataset, get_proxies(proxy_names), images, labels,
-                   settings or ScoringSettings(), cache if cache is not None else {})
+    def create(cls, space, dataset, proxy_names, images, labels, settings=None, cache=None) -> Scorer:
+        return cls(
+            space,
+            dataset,
+            get_proxies(proxy_names),
+            images,
+            labels,
+            settings or ScoringSettings(),
+            cache if cache is not None else {},
+        )
 
     def __post_init__(self):
         self.device = use_device(self.settings.device)
-        self.batches = [(x.to(self.device), y.to(self.device)) for x, y in scoring_batches(
-            self.images, self.labels, self.settings.batch_size, self.settings.inits, self.settings.seed)]
+        self.batches = [
+            (x.to(self.device), y.to(self.device))
+            for x, y in scoring_batches(
+                self.images, self.labels, self.settings.batch_size, self.settings.inits, self.settings.seed
+            )
+        ]
 
     @property
     def proxy_names(self) -> list[str]:
@@ -205,8 +216,11 @@ class Scorer:
         if last is None or last[0] != arch:
             self._last_model = None  # free the previous network before building the next
             host = self.space.build_model(arch, self.dataset.num_classes)
-            last = self._last_model = (arch, host, host if self.device.type == "cpu" else
-                                       copy.deepcopy(host).to(self.device))
+            last = self._last_model = (
+                arch,
+                host,
+                host if self.device.type == "cpu" else copy.deepcopy(host).to(self.device),
+            )
         _, host, model = last
         init_weights(host, torch.Generator().manual_seed(init_seed(self.settings.seed, init)))
         if model is not host:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Hashable
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ class TableScores:
             self._rows.setdefault(key, (tuple(v), tuple(s)))
 
     @classmethod
-    def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> "TableScores":
+    def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> TableScores:
         from zeronas.bench.tables import check_versions, read_table
 
         frame = read_table(path)
@@ -78,8 +78,10 @@ class TrainingScores:
                 raise ZeronasError(f"the benchmark table has no column {col!r}")
         self.space = space
         self.nonfinite: Counter = Counter()
-        self._rows = {space.parse(a): (float(v), TRAIN_EPOCHS * float(t))
-                      for a, v, t in zip(frame["arch"], frame[f"valid_acc_12ep_{suffix}"], frame[time_col])}
+        self._rows = {
+            space.parse(a): (float(v), TRAIN_EPOCHS * float(t))
+            for a, v, t in zip(frame["arch"], frame[f"valid_acc_12ep_{suffix}"], frame[time_col])
+        }
 
     def score_many(self, archs: list[Hashable]) -> list[Scores]:
         out = []
@@ -94,7 +96,9 @@ def open_table(space, dataset: str, path: str | Path | bool | None, proxies: lis
     from zeronas.bench.tables import table_file
 
     if not space.capabilities.enumerable:  # a replayed search may move to any cell, so the table must hold them all
-        raise ZeronasError(f"tabular replay needs scores for every cell, which {space.name} is too large for; "
-                           "precompute a sample into --store instead (searches then reuse it)")
+        raise ZeronasError(
+            f"tabular replay needs scores for every cell, which {space.name} is too large for; "
+            "precompute a sample into --store instead (searches then reuse it)"
+        )
     chosen = table_file(space.name, dataset) if path in (None, True, "", "default") else Path(path)
     return TableScores.load(space, chosen, proxies)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Hashable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from torch import nn
@@ -53,7 +54,7 @@ class SearchSpace(Protocol):
     def smallest(self) -> Hashable:
         """An architecture with the fewest parameters and FLOPs (to reject impossible limits)."""
 
-    def build_model(self, arch: Hashable, num_classes: int) -> "nn.Module":
+    def build_model(self, arch: Hashable, num_classes: int) -> nn.Module:
         """A freshly initialised PyTorch network for arch."""
 
     def skip_score(self, arch: Hashable) -> float:
@@ -62,7 +63,7 @@ class SearchSpace(Protocol):
     def all(self) -> list[Hashable]:
         """Every architecture of the space; capabilities.enumerable."""
 
-    def thin_model(self, arch: Hashable, num_classes: int) -> "nn.Module":
+    def thin_model(self, arch: Hashable, num_classes: int) -> nn.Module:
         """A narrow twin of the network (linear-region counting); capabilities.thin_twin."""
 
     def network_costs(self, arch: Hashable, num_classes: int, resolution: int) -> tuple[int, int]:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from torch import nn
@@ -30,7 +31,8 @@ from torch import nn
 from zeronas.errors import ZeronasError
 from zeronas.spaces.base import SpaceCapabilities
 from zeronas.spaces.nasbench101_hash import cell_hash
-from zeronas.spaces.nasbench101_net import NasBench101Network, network_costs as closed_form_costs
+from zeronas.spaces.nasbench101_net import NasBench101Network
+from zeronas.spaces.nasbench101_net import network_costs as closed_form_costs
 
 OPS = ("conv3x3", "conv1x1", "maxpool3x3")  # labels 0, 1, 2 as in the benchmark
 BENCHMARK_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -98,8 +100,7 @@ def _orderings(matrix: Sequence[Sequence[int]], ops: Sequence[int]) -> tuple[Cel
             position[old] = new
         if any(position[u] >= position[w] for u, w in edges):
             continue
-        key = (sum(1 << _edge_bit(position[u], position[w]) for u, w in edges),
-               tuple(ops[old - 1] for old in order))
+        key = (sum(1 << _edge_bit(position[u], position[w]) for u, w in edges), tuple(ops[old - 1] for old in order))
         seen.add(key)
         if best_key is None or key < best_key:
             best_key, best_position = key, list(position)
@@ -188,8 +189,9 @@ class NasBench101Space:
         groups = text.split("|")
 
         def bad(why: str) -> ZeronasError:
-            return ZeronasError(f"malformed nasbench101 cell {text!r}: {why} (expected groups like "
-                                "'conv3x3:0|maxpool3x3:0,1|out:1,2')")
+            return ZeronasError(
+                f"malformed nasbench101 cell {text!r}: {why} (expected groups like 'conv3x3:0|maxpool3x3:0,1|out:1,2')"
+            )
 
         if len(groups) + 1 > MAX_VERTICES:
             raise bad(f"{len(groups) + 1} vertices, at most {MAX_VERTICES} allowed")  # pruning keeps fewer
@@ -282,8 +284,9 @@ class NasBench101Space:
             child = self._valid_child(matrix, ops, rng)
             if child is not None:
                 return child
-        raise ZeronasError("could not cross nasbench101 cells "
-                           f"{self.format(a)!r} and {self.format(b)!r} in {MAX_TRIES} tries")
+        raise ZeronasError(
+            f"could not cross nasbench101 cells {self.format(a)!r} and {self.format(b)!r} in {MAX_TRIES} tries"
+        )
 
     @staticmethod
     def _valid_child(matrix: list[list[int]], ops: list[int], rng: random.Random | None = None) -> Cell | None:
@@ -320,6 +323,7 @@ class NasBench101Space:
     def skip_score(self, arch: Cell) -> float:
         """FreeREA's skip score on the benchmark's vertex order: for every edge into an op vertex, the number
         of vertices between its ends; the mean over edges that skip at least one (0 if none does)."""
-        jumps = [w - u - 1 for w in range(1, arch.num_vertices - 1) for u in range(w)
-                 if arch.matrix[u][w] and w - u > 1]
+        jumps = [
+            w - u - 1 for w in range(1, arch.num_vertices - 1) for u in range(w) if arch.matrix[u][w] and w - u > 1
+        ]
         return sum(jumps) / len(jumps) if jumps else 0.0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,9 +33,16 @@ def cell_hash(matrix: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
     succs = [[w for w in range(n) if matrix[v][w]] for v in range(n)]
     hashes = [_md5_hex(str((len(succs[v]), len(preds[v]), int(labels[v])))) for v in range(n)]
     for _ in range(n):
-        hashes = [_md5_hex("".join(sorted(hashes[w] for w in preds[v])) + "|"
-                           + "".join(sorted(hashes[w] for w in succs[v])) + "|" + hashes[v])
-                  for v in range(n)]
+        hashes = [
+            _md5_hex(
+                "".join(sorted(hashes[w] for w in preds[v]))
+                + "|"
+                + "".join(sorted(hashes[w] for w in succs[v]))
+                + "|"
+                + hashes[v]
+            )
+            for v in range(n)
+        ]
     return _md5_hex(str(sorted(hashes)))
 
 
@@ -43,8 +50,9 @@ def cell_hash(matrix: Sequence[Sequence[int]], labels: Sequence[int]) -> str:
 
 _SHIFTS = [7, 12, 17, 22] * 4 + [5, 9, 14, 20] * 4 + [4, 11, 16, 23] * 4 + [6, 10, 15, 21] * 4
 _CONSTANTS = np.array([int(abs(math.sin(i + 1)) * 2**32) & 0xFFFFFFFF for i in range(64)], dtype=np.uint32)
-_WORD_INDEX = [i if i < 16 else (5 * i + 1) % 16 if i < 32 else (3 * i + 5) % 16 if i < 48 else (7 * i) % 16
-               for i in range(64)]
+_WORD_INDEX = [
+    i if i < 16 else (5 * i + 1) % 16 if i < 32 else (3 * i + 5) % 16 if i < 48 else (7 * i) % 16 for i in range(64)
+]
 _INITIAL_STATE = np.array([0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476], dtype=np.uint32)
 _HEX_PAIRS = np.array([int.from_bytes(f"{b:02x}".encode(), "little") for b in range(256)], dtype="<u2")
 _BAR = ord("|")
@@ -100,7 +108,7 @@ def md5_many(messages: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     most = int(blocks.max(initial=1))
     if messages.shape[1] < 64 * most or messages.dtype != np.uint8 or not messages.flags.c_contiguous:
         wider = np.zeros((count, 64 * most), dtype=np.uint8)
-        wider[:, :min(messages.shape[1], 64 * most)] = messages[:, :64 * most]
+        wider[:, : min(messages.shape[1], 64 * most)] = messages[:, : 64 * most]
         messages = wider
     rows = np.arange(count)
     messages[rows, lengths] = 0x80
@@ -111,7 +119,7 @@ def md5_many(messages: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         lanes = np.flatnonzero(blocks > block)
         chunk = slice(16 * block, 16 * block + 16)
         if len(lanes) and lanes[-1] == len(lanes) - 1:  # a prefix: work on views of the state
-            _compress([s[:len(lanes)] for s in state], np.ascontiguousarray(words[:len(lanes), chunk].T))
+            _compress([s[: len(lanes)] for s in state], np.ascontiguousarray(words[: len(lanes), chunk].T))
         else:
             part = [s[lanes] for s in state]
             _compress(part, np.ascontiguousarray(words[lanes, chunk].T))
@@ -137,8 +145,14 @@ def _initial_digests(adj: np.ndarray, labels: np.ndarray) -> np.ndarray:
     out_deg, in_deg = adj.sum(axis=2), adj.sum(axis=1)
     code = (out_deg.astype(np.int64) * 16 + in_deg) * 16 + (labels.astype(np.int64) + 2)
     unique, inverse = np.unique(code, return_inverse=True)
-    table = np.array([np.frombuffer(hashlib.md5(str((int(c) // 256, int(c) // 16 % 16, int(c) % 16 - 2))
-                                                .encode()).digest(), dtype=np.uint8) for c in unique])
+    table = np.array(
+        [
+            np.frombuffer(
+                hashlib.md5(str((int(c) // 256, int(c) // 16 % 16, int(c) % 16 - 2)).encode()).digest(), dtype=np.uint8
+            )
+            for c in unique
+        ]
+    )
     return table[inverse.reshape(code.shape)]
 
 
@@ -181,10 +195,10 @@ class _Lanes:
                 k = neighbours.shape[1]
                 if k:
                     ranked = np.take_along_axis(neighbours, np.argsort(rank[neighbours], axis=1), axis=1)
-                    messages[lo:hi, at:at + 32 * k] = hex_rows[ranked].reshape(hi - lo, 32 * k)
+                    messages[lo:hi, at : at + 32 * k] = hex_rows[ranked].reshape(hi - lo, 32 * k)
                 messages[lo:hi, at + 32 * k] = _BAR
                 at += 32 * k + 1
-            messages[lo:hi, at:at + 32] = hex_rows[lanes]
+            messages[lo:hi, at : at + 32] = hex_rows[lanes]
         out = np.empty((len(self.order), 16), dtype=np.uint8)
         out[self.order] = md5_many(messages, self.lengths)
         return out.reshape(n, v_count, 16)
@@ -194,21 +208,28 @@ def _fingerprint(digests: np.ndarray) -> np.ndarray:
     """MD5 of str(sorted(hex hashes)) per cell: "['h1', 'h2', ...]"."""
     n, v_count = digests.shape[:2]
     ordered = np.take_along_axis(_hex(digests), _sorted_order(digests)[..., None], axis=1)
-    quoted = np.concatenate([np.full((n, v_count, 1), ord("'"), np.uint8), ordered,
-                             np.broadcast_to(np.frombuffer(b"', ", np.uint8), (n, v_count, 3))], axis=2)
-    text = np.concatenate([np.full((n, 1), ord("["), np.uint8), quoted.reshape(n, -1)[:, :-2],
-                           np.full((n, 1), ord("]"), np.uint8)], axis=1)
+    quoted = np.concatenate(
+        [
+            np.full((n, v_count, 1), ord("'"), np.uint8),
+            ordered,
+            np.broadcast_to(np.frombuffer(b"', ", np.uint8), (n, v_count, 3)),
+        ],
+        axis=2,
+    )
+    text = np.concatenate(
+        [np.full((n, 1), ord("["), np.uint8), quoted.reshape(n, -1)[:, :-2], np.full((n, 1), ord("]"), np.uint8)],
+        axis=1,
+    )
     return md5_many(text, np.full(n, text.shape[1]))
 
 
-def hash_many(adjacency: np.ndarray, labels: np.ndarray, num_vertices: np.ndarray,
-              chunk: int = 2048) -> np.ndarray:
+def hash_many(adjacency: np.ndarray, labels: np.ndarray, num_vertices: np.ndarray, chunk: int = 2048) -> np.ndarray:
     """NAS-Bench-101 hashes (array of 32-char str) of cells stored zero-padded to 7 vertices."""
     out = np.empty(len(num_vertices), dtype="S32")
     for v_count in np.unique(num_vertices):
         rows = np.flatnonzero(num_vertices == v_count)
         for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
+            part = rows[start : start + chunk]
             adj = adjacency[part, :v_count, :v_count].astype(bool)
             digests = _initial_digests(adj, labels[part, :v_count])
             lanes = _Lanes(adj)

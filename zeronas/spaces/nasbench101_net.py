@@ -15,7 +15,7 @@ be priced in seconds; the model builder uses the same channel rule.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -42,7 +42,7 @@ def vertex_channels(adjacency: np.ndarray, width: int) -> np.ndarray:
     rank = np.cumsum(feeds, axis=1) - 1
     channels[:, 1:-1] = np.where(feeds, width // k + (rank < width % k), 0)
     for v in range(v_count - 3, 0, -1):  # the others: widest successor, filled from the back
-        widest = np.where(adj[:, v, v + 1:-1], channels[:, v + 1:-1], 0).max(axis=1)
+        widest = np.where(adj[:, v, v + 1 : -1], channels[:, v + 1 : -1], 0).max(axis=1)
         channels[:, v] = np.where(feeds[:, v - 1], channels[:, v], widest)
     return channels
 
@@ -70,8 +70,7 @@ def network_costs(adjacency: np.ndarray, labels: np.ndarray, num_classes: int = 
     ops = np.asarray(labels, dtype=np.int64)[:, 1:-1]
     n = adj.shape[0]
     widest = _stages()[-1][1]
-    params = np.full(n, 3 * 9 * STEM_CHANNELS + 2 * STEM_CHANNELS + widest * num_classes + num_classes,
-                     dtype=np.int64)
+    params = np.full(n, 3 * 9 * STEM_CHANNELS + 2 * STEM_CHANNELS + widest * num_classes + num_classes, dtype=np.int64)
     macs = np.full(n, 3 * 9 * STEM_CHANNELS * RESOLUTION**2 + widest * num_classes, dtype=np.int64)
     if ops.shape[1]:
         area = KERNEL_AREA[np.clip(ops, 0, 2)]
@@ -116,17 +115,19 @@ class Cell(nn.Module):
         self.matrix = [list(map(int, row)) for row in matrix]
         v_count = len(self.matrix)
         self.channels = vertex_channels(np.array([self.matrix]), width)[0].tolist()
-        self.projections = nn.ModuleDict({str(t): ConvBnRelu(c_in, self.channels[t], 1)
-                                          for t in range(1, v_count - 1) if self.matrix[0][t]})
-        self.ops = nn.ModuleList([nn.Identity()] + [make_op(labels[t], self.channels[t])
-                                                    for t in range(1, v_count - 1)])
+        self.projections = nn.ModuleDict(
+            {str(t): ConvBnRelu(c_in, self.channels[t], 1) for t in range(1, v_count - 1) if self.matrix[0][t]}
+        )
+        self.ops = nn.ModuleList(
+            [nn.Identity()] + [make_op(labels[t], self.channels[t]) for t in range(1, v_count - 1)]
+        )
         self.output_projection = ConvBnRelu(c_in, width, 1) if self.matrix[0][-1] else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         m, v_count = self.matrix, len(self.matrix)
         values = [x]
         for t in range(1, v_count - 1):
-            terms = [values[s][:, :self.channels[t]] for s in range(1, t) if m[s][t]]
+            terms = [values[s][:, : self.channels[t]] for s in range(1, t) if m[s][t]]
             if m[0][t]:
                 terms.append(self.projections[str(t)](x))
             values.append(self.ops[t](sum(terms[1:], terms[0])))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -75,8 +75,13 @@ class ResidualReduction(nn.Module):
 
 
 class TinyNetwork(nn.Module):
-    def __init__(self, edges: Sequence[tuple[int, int, str]], num_classes: int,
-                 channels: int = STEM_CHANNELS, cells_per_stage: int = CELLS_PER_STAGE):
+    def __init__(
+        self,
+        edges: Sequence[tuple[int, int, str]],
+        num_classes: int,
+        channels: int = STEM_CHANNELS,
+        cells_per_stage: int = CELLS_PER_STAGE,
+    ):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels))
         layers: list[nn.Module] = []
@@ -99,8 +104,13 @@ class TinyNetwork(nn.Module):
 _OP_WEIGHTS = {"nor_conv_1x1": 1, "nor_conv_3x3": 9}  # kernel area of the conv ops; other ops hold no weights
 
 
-def network_costs(ops: Sequence[str], num_classes: int, resolution: int,
-                  channels: int = STEM_CHANNELS, cells_per_stage: int = CELLS_PER_STAGE) -> tuple[int, int]:
+def network_costs(
+    ops: Sequence[str],
+    num_classes: int,
+    resolution: int,
+    channels: int = STEM_CHANNELS,
+    cells_per_stage: int = CELLS_PER_STAGE,
+) -> tuple[int, int]:
     """(trainable parameters, multiply-adds of convs and linears for one image) of TinyNetwork, in closed form:
     what count_params and count_flops measure on the built network (tested equal), without building it."""
     params = 3 * channels * 9 + 2 * channels  # stem conv + BN

@@ -14,13 +14,14 @@ class RunRecorder:
 
     def sync(self, problem) -> None:
         """Append the problem's history entries not yet written (one transaction)."""
-        new = problem.history[self._written:]
+        new = problem.history[self._written :]
         if not new:
             return
         with self.store._transaction():
             for step, ev in enumerate(new, start=self._written):
-                self.store.record_step(self.run_id, step, ev.key, problem.space.format(ev.arch), ev.clock,
-                                       ev.scores.cached)
+                self.store.record_step(
+                    self.run_id, step, ev.key, problem.space.format(ev.arch), ev.clock, ev.scores.cached
+                )
         self._written += len(new)
 
     def finish(self, problem, result: dict) -> None:

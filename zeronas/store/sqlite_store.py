@@ -12,8 +12,8 @@ import json
 import math
 import sqlite3
 import time
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
-from typing import Iterator, MutableMapping
 
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scores
@@ -49,8 +49,10 @@ class ScoreStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if tables - _OURS or (tables and "meta" not in tables):
-                raise ZeronasError(f"{self.path} is an SQLite database of something else, not a zeronas "
-                                   "score store; pass another --store")
+                raise ZeronasError(
+                    f"{self.path} is an SQLite database of something else, not a zeronas "
+                    "score store; pass another --store"
+                )
             self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE name='zeronas_schema'").fetchone()
             if row is None:
@@ -60,8 +62,9 @@ class ScoreStore:
             elif row[0] != str(SCHEMA_VERSION):
                 raise ZeronasError(f"{self.path} has zeronas schema {row[0]}, this version reads {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
-            raise ZeronasError(f"{self.path} is not a usable zeronas score store ({exc}); "
-                               "move it away or pass another --store") from None
+            raise ZeronasError(
+                f"{self.path} is not a usable zeronas score store ({exc}); move it away or pass another --store"
+            ) from None
 
     def _migrate_from_1(self) -> None:
         """Schema 1 stored proxies without versions and NATS cells under a key that merged different networks:
@@ -73,7 +76,8 @@ class ScoreStore:
     def get(self, space: str, dataset: str, settings: str, arch_key: str, proxies: list[str]) -> Scores | None:
         rows = self.db.execute(
             "SELECT proxy, value, seconds FROM scores WHERE space=? AND dataset=? AND settings=? AND arch_key=?",
-            (space, dataset, settings, arch_key)).fetchall()
+            (space, dataset, settings, arch_key),
+        ).fetchall()
         found = {p: (math.nan if v is None else v, s) for p, v, s in rows}
         keys = versioned(proxies)
         if any(k not in found for k in keys.values()):
@@ -82,11 +86,16 @@ class ScoreStore:
 
     def put(self, space: str, dataset: str, settings: str, arch_key: str, scores: Scores) -> None:
         keys = versioned(list(scores.values))
-        rows = [(space, dataset, arch_key, keys[p], None if math.isnan(v) else v, scores.seconds.get(p, 0.0), settings)
-                for p, v in scores.values.items()]
+        rows = [
+            (space, dataset, arch_key, keys[p], None if math.isnan(v) else v, scores.seconds.get(p, 0.0), settings)
+            for p, v in scores.values.items()
+        ]
         with self._transaction():  # all proxies of a network, or none of them
-            self.db.executemany("INSERT OR REPLACE INTO scores (space, dataset, arch_key, proxy, value, seconds,"
-                                " settings) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO scores (space, dataset, arch_key, proxy, value, seconds,"
+                " settings) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def _transaction(self):
         return _Transaction(self.db)
@@ -97,26 +106,34 @@ class ScoreStore:
         names = {k: p for p, k in versioned(proxies).items()}
         rows = self.db.execute(
             f"SELECT arch_key, proxy, value, seconds FROM scores WHERE space=? AND dataset=? AND settings=?"
-            f" AND proxy IN ({marks})", (space, dataset, settings, *names)).fetchall()
+            f" AND proxy IN ({marks})",
+            (space, dataset, settings, *names),
+        ).fetchall()
         found: dict[str, tuple[dict, dict]] = {}
         for key, stored, value, seconds in rows:
             proxy = names[stored]
             values, secs = found.setdefault(key, ({}, {}))
             values[proxy], secs[proxy] = (math.nan if value is None else value), seconds
-        return {k: Scores({p: v[p] for p in proxies}, {p: s[p] for p in proxies})
-                for k, (v, s) in found.items() if len(v) == len(proxies)}
+        return {
+            k: Scores({p: v[p] for p in proxies}, {p: s[p] for p in proxies})
+            for k, (v, s) in found.items()
+            if len(v) == len(proxies)
+        }
 
     # -- search runs ------------------------------------------------------------------------------
     def start_run(self, space: str, dataset: str, strategy: str, seed: int, config: dict) -> int:
         with self._transaction():
-            cur = self.db.execute("INSERT INTO runs (started, space, dataset, strategy, seed, config)"
-                                  " VALUES (?, ?, ?, ?, ?, ?)",
-                                  (time.time(), space, dataset, strategy, seed, json.dumps(config, default=str)))
+            cur = self.db.execute(
+                "INSERT INTO runs (started, space, dataset, strategy, seed, config) VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), space, dataset, strategy, seed, json.dumps(config, default=str)),
+            )
         return int(cur.lastrowid)
 
     def record_step(self, run_id: int, step: int, arch_key: str, arch: str, clock: float, cached: bool) -> None:
-        self.db.execute("INSERT OR REPLACE INTO trajectory VALUES (?, ?, ?, ?, ?, ?)",
-                        (run_id, step, arch_key, arch, clock, int(cached)))
+        self.db.execute(
+            "INSERT OR REPLACE INTO trajectory VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, step, arch_key, arch, clock, int(cached)),
+        )
 
     def finish_run(self, run_id: int, result: dict) -> None:
         self.db.execute("UPDATE runs SET result=? WHERE run_id=?", (json.dumps(result, default=str), run_id))
@@ -132,15 +149,71 @@ class ScoreStore:
         return out
 
     def trajectory(self, run_id: int) -> list[dict]:
-        rows = self.db.execute("SELECT step, arch_key, arch, clock, cached FROM trajectory WHERE run_id=?"
-                               " ORDER BY step", (run_id,)).fetchall()
+        rows = self.db.execute(
+            "SELECT step, arch_key, arch, clock, cached FROM trajectory WHERE run_id=? ORDER BY step", (run_id,)
+        ).fetchall()
         return [dict(step=s, arch_key=k, arch=a, clock=c, cached=bool(x)) for s, k, a, c, x in rows]
 
-    def count(self, space: str, dataset: str, settings: str, proxy: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM scores WHERE space=? AND dataset=? AND settings=? AND proxy=?",
-                               (space, dataset, settings, versioned([proxy])[proxy])).fetchone()[0]
+    # -- browsing runs (`zeronas runs`): read only, a damaged row is a one-line error -------------------
+    def run_summaries(self) -> list[dict]:
+        """Every run as runs() gives it, plus `steps` (trajectory rows recorded so far), oldest first."""
+        cols = ("run_id", "started", "space", "dataset", "strategy", "seed", "config", "result")
+        query = (
+            f"SELECT {', '.join('r.' + c for c in cols)}, (SELECT COUNT(*) FROM trajectory t"
+            " WHERE t.run_id = r.run_id) FROM runs r ORDER BY r.run_id"
+        )
+        return [self._run_row(cols, row[:-1], steps=row[-1]) for row in self._read(query)]
 
-    def scores_cache(self, space: str, dataset: str, settings: str, proxies: list[str]) -> "StoreCache":
+    def run(self, run_id: int) -> dict | None:
+        """One run as runs() gives it (plus `steps`), or None if the store has no such run."""
+        cols = ("run_id", "started", "space", "dataset", "strategy", "seed", "config", "result")
+        rows = self._read(f"SELECT {', '.join(cols)} FROM runs WHERE run_id=?", (run_id,))
+        if not rows:
+            return None
+        steps = self._read("SELECT COUNT(*) FROM trajectory WHERE run_id=?", (run_id,))[0][0]
+        return self._run_row(cols, rows[0], steps=steps)
+
+    def run_trajectory(self, run_id: int) -> list[dict]:
+        """trajectory(run_id), with a damaged store reported as a ZeronasError."""
+        rows = self._read(
+            "SELECT step, arch_key, arch, clock, cached FROM trajectory WHERE run_id=? ORDER BY step", (run_id,)
+        )
+        return [dict(step=s, arch_key=k, arch=a, clock=c, cached=bool(x)) for s, k, a, c, x in rows]
+
+    def settings_tags(self, space: str, dataset: str) -> list[str]:
+        """The distinct scoring settings (ScoringSettings.tag()) the store holds scores under for space/dataset."""
+        rows = self._read(
+            "SELECT DISTINCT settings FROM scores WHERE space=? AND dataset=? ORDER BY settings", (space, dataset)
+        )
+        return [r[0] for r in rows]
+
+    def _read(self, query: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.db.execute(query, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise ZeronasError(f"cannot read {self.path} ({exc}); is it a damaged zeronas store?") from None
+
+    def _run_row(self, cols: tuple[str, ...], row: tuple, steps: int) -> dict:
+        run = dict(zip(cols, row))
+        for name in ("config", "result"):
+            text = run[name]
+            try:
+                run[name] = json.loads(text) if text else None
+            except (TypeError, ValueError):
+                raise ZeronasError(f"run {run['run_id']} in {self.path} has an unreadable {name} (not JSON)") from None
+            if run[name] is not None and not isinstance(run[name], dict):
+                raise ZeronasError(f"run {run['run_id']} in {self.path} has an unreadable {name} (not an object)")
+        run["config"] = run["config"] or {}
+        run["steps"] = int(steps)
+        return run
+
+    def count(self, space: str, dataset: str, settings: str, proxy: str) -> int:
+        return self.db.execute(
+            "SELECT COUNT(*) FROM scores WHERE space=? AND dataset=? AND settings=? AND proxy=?",
+            (space, dataset, settings, versioned([proxy])[proxy]),
+        ).fetchone()[0]
+
+    def scores_cache(self, space: str, dataset: str, settings: str, proxies: list[str]) -> StoreCache:
         return StoreCache(self, space, dataset, settings, list(proxies))
 
     def close(self) -> None:

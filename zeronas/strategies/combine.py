@@ -6,7 +6,7 @@ returned inf) gets -inf: ranked last, explicitly.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import rankdata

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Hashable
 
 from zeronas.costs import count_flops, count_params
 from zeronas.data.datasets import DatasetInfo
@@ -80,12 +80,15 @@ def check_satisfiable(space: SearchSpace, constraints: list[Constraint]) -> None
     for c in constraints:
         need = c.least if c.least is not None else c.measure(smallest)
         if need > c.limit:
-            raise ZeronasError(f"no architecture in {space.name} satisfies {c.name} <= {c.limit:g}: "
-                               f"the smallest cell already needs {need:g}")
+            raise ZeronasError(
+                f"no architecture in {space.name} satisfies {c.name} <= {c.limit:g}: "
+                f"the smallest cell already needs {need:g}"
+            )
 
 
-def latency_constraints(space: SearchSpace, dataset: DatasetInfo, spec: str | None, data_root=None,
-                        table=None) -> list[Constraint]:
+def latency_constraints(
+    space: SearchSpace, dataset: DatasetInfo, spec: str | None, data_root=None, table=None
+) -> list[Constraint]:
     """`--max-latency DEVICE:MS` from HW-NAS-Bench (NATS-Bench cells only). A cell the benchmark could not
     measure (edgetpu's -1 entries) never satisfies the limit."""
     if not spec:
@@ -106,7 +109,14 @@ def latency_constraints(space: SearchSpace, dataset: DatasetInfo, spec: str | No
     return [Constraint(f"latency:{device.strip()}", limit, measure, "ms", least=min(ms.values()))]
 
 
-def build_constraints(space: SearchSpace, dataset: DatasetInfo, costs: CostModel, max_flops=None, max_params=None,
-                      max_latency: str | None = None, data_root=None) -> list[Constraint]:
+def build_constraints(
+    space: SearchSpace,
+    dataset: DatasetInfo,
+    costs: CostModel,
+    max_flops=None,
+    max_params=None,
+    max_latency: str | None = None,
+    data_root=None,
+) -> list[Constraint]:
     """Every hard limit of a search or a correlation, built in one place."""
     return cost_constraints(costs, max_flops, max_params) + latency_constraints(space, dataset, max_latency, data_root)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scorer import Scores
+from zeronas.spaces.base import SearchSpace
 from zeronas.strategies.combine import get_combiner
 from zeronas.strategies.constraints import Constraint, check_satisfiable
-from zeronas.spaces.base import SearchSpace
 
 MAX_SAMPLING_TRIES = 20_000
 
@@ -84,13 +85,15 @@ class SearchProblem:
     constraints: list[Constraint] = field(default_factory=list)
     combine: str = "freerea"
     clock: WallClock | SimulatedClock = field(default_factory=WallClock)
-    on_progress: Callable[["SearchProblem"], None] | None = None
+    on_progress: Callable[[SearchProblem], None] | None = None
 
     def __post_init__(self):
         missing = [p for p in self.fitness_proxies if p not in self.scorer.proxy_names]
         if missing:
-            raise ZeronasError(f"the search ranks by proxy {missing[0]!r}, which it does not compute "
-                               f"(it computes {', '.join(self.scorer.proxy_names)})")
+            raise ZeronasError(
+                f"the search ranks by proxy {missing[0]!r}, which it does not compute "
+                f"(it computes {', '.join(self.scorer.proxy_names)})"
+            )
         self._columns = [self.scorer.proxy_names.index(p) for p in self.fitness_proxies]
         self._combiner = get_combiner(self.combine)
         check_satisfiable(self.space, self.constraints)
@@ -156,8 +159,7 @@ class SearchProblem:
                 self.by_key[key] = ev
             if self.on_progress:
                 self.on_progress(self)
-        return [self.by_key[self.space.canonical_key(a)] for a in archs
-                if self.space.canonical_key(a) in self.by_key]
+        return [self.by_key[self.space.canonical_key(a)] for a in archs if self.space.canonical_key(a) in self.by_key]
 
     def fitness(self, evaluations: list[Evaluation]) -> np.ndarray:
         """Combined score of each evaluation, normalised over exactly this group."""
