@@ -45,7 +45,7 @@ def _old_table(rev: str, dataset: str) -> pd.DataFrame:
 
 
 def _taus(frame: pd.DataFrame, accuracy: np.ndarray) -> dict[str, float]:
-    from zeronas.search.combine import freerea
+    from zeronas.strategies.combine import freerea
 
     from zeronas.analysis.correlate import rank_correlation
 
@@ -62,6 +62,14 @@ def _per_class(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     rep_rows = sorted({gt.index.get_loc(space.format(reps[k])) for k in set(keys)})
     return table.iloc[rep_rows], gt[acc_col].to_numpy(dtype=np.float64)[rep_rows]
+
+
+def _shown(path) -> str:
+    """A path relative to the repository when inside it, so the printed report does not depend on the clone."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def main() -> None:
@@ -90,7 +98,7 @@ def main() -> None:
             old_reps[k] = a
     print(
         f"Kendall tau-b vs NATS-Bench test accuracy; old = git {args.old_rev} tables ({len(old_reps)} classes, "
-        f"legacy key), new = {args.new_dir} ({len(new_reps)} classes). NaN scores ranked last."
+        f"legacy key), new = {_shown(args.new_dir)} ({len(new_reps)} classes). NaN scores ranked last."
     )
     for name in args.datasets.split(","):
         info = get_dataset(name)

@@ -89,7 +89,7 @@ def markdown_table5(t5: pd.DataFrame) -> str:
             "regret": [f"{r:.2f}" for r in t5["regret"]],
         }
     )
-    lines = [table.to_markdown(index=False)]
+    lines = [table.to_markdown(index=False, disable_numparse=True)]
     for method, g in t5.groupby("method", sort=False):
         lines.append(f"\nMean regret of {method} over the {len(g)} constrained settings: **{g['regret'].mean():.3f}**")
     return "\n".join(lines)
