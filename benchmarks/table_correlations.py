@@ -45,9 +45,8 @@ def _old_table(rev: str, dataset: str) -> pd.DataFrame:
 
 
 def _taus(frame: pd.DataFrame, accuracy: np.ndarray) -> dict[str, float]:
-    from zeronas.strategies.combine import freerea
-
     from zeronas.analysis.correlate import rank_correlation
+    from zeronas.strategies.combine import freerea
 
     out = {p: rank_correlation(frame[p].to_numpy(dtype=np.float64), accuracy)[0] for p in PROXIES}
     combined = freerea(frame[FREEREA].to_numpy(dtype=np.float64))
