@@ -167,3 +167,12 @@ def test_exported_model_records_its_normalisation(tmp_path):
     assert r.returncode == 0, r.stderr
     _, meta = load(Path(tmp_path) / "model.pt")
     assert meta["mean"] == pytest.approx([0.4914, 0.4822, 0.4465]) and meta["num_classes"] == 10
+
+
+def test_the_command_line_starts_without_torch():
+    code = (
+        "import sys, zeronas.cli.main as m; m._register_commands(); "
+        "import zeronas.spaces, zeronas.recipes; print('torch' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr  # `zeronas --help` is instant

@@ -75,6 +75,12 @@ def test_time_budget_on_the_simulated_clock(nats):
 
     get_strategy("random").run(problem, random.Random(0))
     assert problem.clock.now() >= 21.0 and problem.scored <= 12  # stops once 21 s of 2 s networks are spent
+    assert problem.clock.now() == 22.0 and problem.scored == 11  # the first network past the budget is the last
+    freerea = SearchProblem(
+        nats, TableScores(nats, frame, ["naswot"]), ["naswot"], Budget(None, 21.0), clock=SimulatedClock()
+    )
+    get_strategy("freerea").run(freerea, random.Random(0))  # its first population is 25 networks at once
+    assert freerea.clock.now() == 22.0 and freerea.scored == 11
     with pytest.raises(ZeronasError, match="no column for proxy 'synflow'"):
         TableScores(nats, frame, ["synflow"])
 

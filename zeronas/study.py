@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from zeronas.errors import ZeronasError
-from zeronas.proxies import FREEREA_PROXIES
+from zeronas.recipes import FREEREA_PROXIES
 from zeronas.spaces import DEFAULT_SPACE
 
 OBJECTIVE_HELP = "score (maximised), params, flops, latency (minimised; latency needs --max-latency DEVICE:MS)"

@@ -10,7 +10,7 @@ from zeronas.bench.report import write_reports
 from zeronas.bench.run import Sources, run_plan
 from zeronas.bench.run import optimum as best_feasible
 from zeronas.data.datasets import get_dataset
-from zeronas.proxies import FREEREA_PROXIES
+from zeronas.recipes import FREEREA_PROXIES
 
 
 def run_bench(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zeronas.proxies import FREEREA_PROXIES
+from zeronas.recipes import FREEREA_PROXIES
 
 LOG, STORE = "runs.jsonl", "scores.sqlite"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zeronas.proxies import FREEREA_PROXIES
+from zeronas.recipes import FREEREA_PROXIES
 from zeronas.scoring.tabular import TRAIN_PROXY
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from zeronas.export import export
 from zeronas.spaces import DEFAULT_SPACE
 
 
@@ -18,5 +17,7 @@ def register(app: typer.Typer) -> None:
         onnx: bool = typer.Option(True, help="Also write model.onnx."),
     ):
         """Build the network for an architecture and save it (PyTorch, ONNX), ready to train."""
+        from zeronas.export import export
+
         for kind, path in export(space, arch, dataset, out, onnx).items():
             typer.echo(f"{kind}: {path}")

@@ -10,10 +10,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from zeronas.cli.progress import SearchProgress
 from zeronas.errors import ZeronasError
 from zeronas.paths import writable_folder
-from zeronas.proxies import FREEREA_PROXIES
+from zeronas.recipes import FREEREA_PROXIES
 from zeronas.spaces import DEFAULT_SPACE
 
 app = typer.Typer(
@@ -92,6 +91,7 @@ def search(
     ),
 ):
     """Search for an architecture with training-free proxies, then report its benchmark accuracy."""
+    from zeronas.cli.progress import SearchProgress
     from zeronas.study import SearchConfig, Study
 
     config = SearchConfig(

@@ -21,6 +21,7 @@ from zeronas.proxies import (
     zico,
 )
 from zeronas.proxies.base import Proxy, ProxyInput, init_weights
+from zeronas.recipes import FREEREA_PROXIES
 from zeronas.registry import Registry
 
 PROXIES: Registry[Callable[[ProxyInput], float]] = Registry("proxy")
@@ -133,8 +134,6 @@ PROXIES.add(
     higher_is_better=True,
     summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches",
 )
-
-FREEREA_PROXIES = ("naswot", "logsynflow", "skip")
 
 
 def get_proxies(names: str | list[str] | tuple[str, ...]) -> list[Proxy]:

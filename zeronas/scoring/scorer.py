@@ -139,6 +139,11 @@ class Scorer:
         ]
 
     @property
+    def parallelism(self) -> int:
+        """Networks computed at once: the executor's workers (1 in this process)."""
+        return self.executor.workers if self.executor is not None else 1
+
+    @property
     def proxy_names(self) -> list[str]:
         return [p.name for p in self.proxies]
 

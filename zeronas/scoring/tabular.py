@@ -19,6 +19,8 @@ from zeronas.scoring.scorer import Scores
 class TableScores:
     """Proxy scores (and their seconds) looked up by canonical key in a precomputed table."""
 
+    parallelism = 1  # a replay charges one network at a time to the simulated clock
+
     def __init__(self, space, frame: pd.DataFrame, proxies: list[str] | None = None, source: str = "table"):
         available = [c for c in frame.columns if c not in ("index", "arch") and not c.endswith("_s")]
         self.proxy_names = list(proxies or available)
@@ -69,6 +71,7 @@ class TrainingScores:
     12 × the recorded training seconds per epoch (CIFAR-100 has no column of its own: CIFAR-10's)."""
 
     proxy_names = [TRAIN_PROXY]
+    parallelism = 1
 
     def __init__(self, space, frame: pd.DataFrame, dataset):
         suffix = dataset.table_suffix

@@ -23,16 +23,16 @@ import itertools
 import random
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from torch import nn
 
 from zeronas.errors import ZeronasError
 from zeronas.spaces.base import SpaceCapabilities
+
+if TYPE_CHECKING:  # torch is imported only when a network is built
+    from torch import nn
 from zeronas.spaces.nasbench101_hash import cell_hash
-from zeronas.spaces.nasbench101_net import NasBench101Network
-from zeronas.spaces.nasbench101_net import network_costs as closed_form_costs
 
 OPS = ("conv3x3", "conv1x1", "maxpool3x3")  # labels 0, 1, 2 as in the benchmark
 BENCHMARK_OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -311,12 +311,16 @@ class NasBench101Space:
         return self.parse("maxpool3x3:0|maxpool3x3:1|maxpool3x3:2|maxpool3x3:1|maxpool3x3:4|out:1,2,3,5")
 
     def build_model(self, arch: Cell, num_classes: int) -> nn.Module:
+        from zeronas.spaces.nasbench101_net import NasBench101Network
+
         return NasBench101Network(arch.matrix, arch.labels, num_classes)
 
     def network_costs(self, arch: Cell, num_classes: int, resolution: int = 32) -> tuple[int, int]:
         """(params, multiply-adds) in closed form: building a NAS-Bench-101 network takes ~0.1 s, this ~50 µs."""
         if resolution != 32:
             raise ZeronasError(f"NAS-Bench-101 networks take 32×32 images, not {resolution}×{resolution}")
+        from zeronas.spaces.nasbench101_net import network_costs as closed_form_costs
+
         params, macs = closed_form_costs(np.array([arch.matrix]), np.array([arch.labels]), num_classes)
         return int(params[0]), int(macs[0])
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 from functools import cache, lru_cache
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from zeronas.errors import ZeronasError
 from zeronas.spaces.base import SpaceCapabilities
-from zeronas.spaces.nats_tss_net import TinyNetwork, network_costs
+
+if TYPE_CHECKING:  # torch is imported only when a network is built
+    from torch import nn
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 # (target node, source node) in the order the genotype string lists them.
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 NUM_NODES = 4
+STEM_CHANNELS, CELLS_PER_STAGE = 16, 5  # the benchmark's network: C=16, N=5
 
 Arch = tuple[str, ...]  # one op name per edge, in EDGES order
 
@@ -90,6 +93,37 @@ def _representatives() -> dict[str, Arch]:
         if key not in best or order(arch) < order(best[key]):
             best[key] = arch
     return best
+
+
+_OP_WEIGHTS = {"nor_conv_1x1": 1, "nor_conv_3x3": 9}  # kernel area of the conv ops; other ops hold no weights
+
+
+def network_costs(
+    ops: Sequence[str],
+    num_classes: int,
+    resolution: int,
+    channels: int = STEM_CHANNELS,
+    cells_per_stage: int = CELLS_PER_STAGE,
+) -> tuple[int, int]:
+    """(trainable parameters, multiply-adds of convs and linears for one image) of TinyNetwork, in closed form:
+    what count_params and count_flops measure on the built network (tested equal), without building it."""
+    params = 3 * channels * 9 + 2 * channels  # stem conv + BN
+    flops = 3 * channels * 9 * resolution**2
+    c, side = channels, resolution
+    for stage in range(3):
+        if stage > 0:  # ResidualReduction(c, 2c): 3x3 stride 2, 3x3, and the 1x1 shortcut, at half the side
+            side = (side + 1) // 2
+            out = 2 * c
+            params += 9 * c * out + 2 * out + 9 * out * out + 2 * out + c * out
+            flops += (9 * c * out + 9 * out * out + c * out) * side**2
+            c = out
+        per_cell = sum(_OP_WEIGHTS.get(op, 0) for op in ops)
+        convs = sum(op in _OP_WEIGHTS for op in ops)
+        params += cells_per_stage * (per_cell * c * c + convs * 2 * c)  # conv weights + BN affine
+        flops += cells_per_stage * per_cell * c * c * side**2
+    params += 2 * c + c * num_classes + num_classes  # last BN, classifier
+    flops += c * num_classes
+    return params, flops
 
 
 class NatsTopologySpace:
@@ -170,6 +204,8 @@ class NatsTopologySpace:
         return ("none",) * len(EDGES)
 
     def build_model(self, arch: Arch, num_classes: int) -> nn.Module:
+        from zeronas.spaces.nats_tss_net import TinyNetwork
+
         return TinyNetwork([(t, s, op) for (t, s), op in zip(EDGES, arch)], num_classes)
 
     def network_costs(self, arch: Arch, num_classes: int, resolution: int) -> tuple[int, int]:
@@ -177,6 +213,8 @@ class NatsTopologySpace:
 
     def thin_model(self, arch: Arch, num_classes: int) -> nn.Module:
         """TE-NAS's twin for counting linear regions: 3 channels, one cell per stage."""
+        from zeronas.spaces.nats_tss_net import TinyNetwork
+
         return TinyNetwork([(t, s, op) for (t, s), op in zip(EDGES, arch)], num_classes, channels=3, cells_per_stage=1)
 
     def skip_score(self, arch: Arch) -> float:

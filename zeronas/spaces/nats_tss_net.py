@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-STEM_CHANNELS = 16
-CELLS_PER_STAGE = 5
+from zeronas.spaces.nats_tss import CELLS_PER_STAGE, STEM_CHANNELS
 
 
 class ReLUConvBN(nn.Sequential):
@@ -99,34 +98,3 @@ class TinyNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.lastact(self.cells(self.stem(x)))
         return self.classifier(self.global_pooling(x).flatten(1))
-
-
-_OP_WEIGHTS = {"nor_conv_1x1": 1, "nor_conv_3x3": 9}  # kernel area of the conv ops; other ops hold no weights
-
-
-def network_costs(
-    ops: Sequence[str],
-    num_classes: int,
-    resolution: int,
-    channels: int = STEM_CHANNELS,
-    cells_per_stage: int = CELLS_PER_STAGE,
-) -> tuple[int, int]:
-    """(trainable parameters, multiply-adds of convs and linears for one image) of TinyNetwork, in closed form:
-    what count_params and count_flops measure on the built network (tested equal), without building it."""
-    params = 3 * channels * 9 + 2 * channels  # stem conv + BN
-    flops = 3 * channels * 9 * resolution**2
-    c, side = channels, resolution
-    for stage in range(3):
-        if stage > 0:  # ResidualReduction(c, 2c): 3x3 stride 2, 3x3, and the 1x1 shortcut, at half the side
-            side = (side + 1) // 2
-            out = 2 * c
-            params += 9 * c * out + 2 * out + 9 * out * out + 2 * out + c * out
-            flops += (9 * c * out + 9 * out * out + c * out) * side**2
-            c = out
-        per_cell = sum(_OP_WEIGHTS.get(op, 0) for op in ops)
-        convs = sum(op in _OP_WEIGHTS for op in ops)
-        params += cells_per_stage * (per_cell * c * c + convs * 2 * c)  # conv weights + BN affine
-        flops += cells_per_stage * per_cell * c * c * side**2
-    params += 2 * c + c * num_classes + num_classes  # last BN, classifier
-    flops += c * num_classes
-    return params, flops

@@ -26,6 +26,7 @@ MAX_SAMPLING_TRIES = 20_000
 
 class ScoreSource(Protocol):
     proxy_names: list[str]
+    parallelism: int  # networks it scores at once (a time budget is checked between such groups)
 
     def score_many(self, archs: list[Hashable]) -> list[Scores]: ...
 
@@ -151,14 +152,19 @@ class SearchProblem:
                 seen.add(key)
                 todo.append((arch, key))
         todo = todo[: max(0, int(min(self.remaining, len(todo))))]
-        if todo:
-            for (arch, key), scores in zip(todo, self.scorer.score_many([a for a, _ in todo])):
+        # under a time budget, score in groups the source computes at once and stop when time is up
+        group = max(1, self.scorer.parallelism) if self.budget.seconds is not None else max(1, len(todo))
+        for start in range(0, len(todo), group):
+            if start and self.done:
+                break
+            chunk = todo[start : start + group]
+            for (arch, key), scores in zip(chunk, self.scorer.score_many([a for a, _ in chunk])):
                 self.clock.charge(scores)
                 ev = Evaluation(arch, key, scores, self.clock.now())
                 self.history.append(ev)
                 self.by_key[key] = ev
-            if self.on_progress:
-                self.on_progress(self)
+        if todo and self.on_progress:
+            self.on_progress(self)
         return [self.by_key[self.space.canonical_key(a)] for a in archs if self.space.canonical_key(a) in self.by_key]
 
     def fitness(self, evaluations: list[Evaluation]) -> np.ndarray:
