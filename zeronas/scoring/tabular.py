@@ -17,7 +17,9 @@ from zeronas.scoring.scorer import Scores
 
 
 class TableScores:
-    """Proxy scores (and their seconds) looked up by canonical key in a precomputed table."""
+    """Proxy scores (and their seconds) looked up in a precomputed table: by the architecture's string (every
+    row of an exported table holds its class representative's scores), else by canonical key, so a table of
+    some members answers for their whole class."""
 
     parallelism = 1  # a replay charges one network at a time to the simulated clock
 
@@ -32,10 +34,8 @@ class TableScores:
         self.reasons: Counter = Counter()  # (proxy, reason) -> lookups of a NaN value
         values = frame[self.proxy_names].to_numpy(dtype=np.float64)
         seconds = frame[[f"{p}_s" for p in self.proxy_names]].to_numpy(dtype=np.float64)
-        self._rows: dict[str, tuple] = {}
-        for arch, v, s in zip(frame["arch"], values, seconds):
-            key = space.canonical_key(space.parse(arch))
-            self._rows.setdefault(key, (tuple(v), tuple(s)))
+        self._by_text = dict(zip(frame["arch"], zip(map(tuple, values), map(tuple, seconds))))
+        self._by_key: dict[str, tuple] | None = None  # built on the first miss: keying 15,625 cells takes seconds
 
     @classmethod
     def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> TableScores:
@@ -46,12 +46,21 @@ class TableScores:
         check_versions(path, cls_.proxy_names)
         return cls_
 
-    def lookup(self, arch: Hashable) -> Scores:
-        key = self.space.canonical_key(arch)
+    def _row(self, arch: Hashable) -> tuple:
+        text = self.space.format(arch)
+        if text in self._by_text:
+            return self._by_text[text]
+        if self._by_key is None:
+            self._by_key = {}
+            for row_text, row in self._by_text.items():
+                self._by_key.setdefault(self.space.canonical_key(self.space.parse(row_text)), row)
         try:
-            v, s = self._rows[key]
+            return self._by_key[self.space.canonical_key(arch)]
         except KeyError:
-            raise ZeronasError(f"{self.space.format(arch)} is not in the score table") from None
+            raise ZeronasError(f"{text} is not in the score table") from None
+
+    def lookup(self, arch: Hashable) -> Scores:
+        v, s = self._row(arch)
         values = {p: (x if math.isfinite(x) else math.nan) for p, x in zip(self.proxy_names, v)}
         nan = [p for p, x in values.items() if math.isnan(x)]
         self.nonfinite.update(nan)
