@@ -176,3 +176,12 @@ def test_the_command_line_starts_without_torch():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr  # `zeronas --help` is instant
+
+
+def test_a_tabular_search_needs_no_torch():
+    code = (
+        "import sys; from zeronas.study import search; r = search(tabular=True, budget=50); "
+        "print(r.scored, 'torch' in sys.modules)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.split() == ["50", "False"], r.stderr  # a replay starts in about a second

@@ -14,7 +14,7 @@ import pandas as pd
 
 import zeronas
 from zeronas.errors import ZeronasError
-from zeronas.scoring.scorer import Scores
+from zeronas.scoring.scores import Scores
 
 TABLES_DIR = Path(zeronas.__file__).resolve().parent / "resources" / "tables"
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from zeronas.errors import ZeronasError
 from zeronas.paths import data_file, require_file
 from zeronas.registry import Registry
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ def get_dataset(name: str) -> DatasetInfo:
 
 def normalise(images_hwc_uint8: np.ndarray, info: DatasetInfo) -> torch.Tensor:
     """uint8 N×H×W×3 -> float32 N×3×H×W, normalised with the dataset's mean and std."""
+    import torch
+
     if images_hwc_uint8.ndim != 4 or images_hwc_uint8.shape[-1] != 3:
         raise ZeronasError(f"expected images of shape N×H×W×3, got {images_hwc_uint8.shape}")
     x = torch.from_numpy(np.ascontiguousarray(images_hwc_uint8)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -63,6 +68,8 @@ def normalise(images_hwc_uint8: np.ndarray, info: DatasetInfo) -> torch.Tensor:
 
 def load_sample(info: DatasetInfo, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The shared sample of real images for a dataset, normalised, with labels."""
+    import torch
+
     path = data_file(f"datasets/{info.sample_file}", f"{info.name} sample images", root)
     try:
         with np.load(path) as f:
@@ -109,6 +116,8 @@ def read_image_folder(folder: str | Path, resolution: int) -> tuple[np.ndarray, 
 
 def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tensor, torch.Tensor]:
     """A folder of class folders at the dataset's resolution, normalised with the dataset's statistics."""
+    import torch
+
     images, labels, _ = read_image_folder(folder, info.resolution)
     return normalise(images, info), torch.from_numpy(labels)
 
@@ -116,6 +125,8 @@ def load_image_folder(folder: str | Path, info: DatasetInfo) -> tuple[torch.Tens
 def folder_dataset(folder: str | Path, resolution: int) -> tuple[DatasetInfo, torch.Tensor, torch.Tensor]:
     """The user's own images as a dataset: its classes, the given resolution and its own per-channel mean and
     standard deviation; images normalised with them."""
+    import torch
+
     images, labels, classes = read_image_folder(folder, resolution)
     if len(classes) < 2:
         raise ZeronasError(f"{folder} needs at least 2 class folders, found {len(classes)}")
@@ -137,6 +148,8 @@ def load_cifar_batches(
     folder: str | Path, info: DatasetInfo, split: str = "train"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Full CIFAR-10/100 from the official python-pickle batches (cifar-10-batches-py / cifar-100-python)."""
+    import torch
+
     folder = Path(folder)
     if info.name == "cifar10":
         names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
@@ -163,6 +176,8 @@ def scoring_batches(
     images: torch.Tensor, labels: torch.Tensor, batch_size: int, count: int, seed: int
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """`count` seeded, disjoint-where-possible batches drawn from the image pool."""
+    import torch
+
     if len(images) < batch_size:
         raise ZeronasError(f"need at least {batch_size} images to score, have {len(images)}")
     g = torch.Generator().manual_seed(seed)

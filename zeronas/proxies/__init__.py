@@ -5,22 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zeronas.errors import ZeronasError
-from zeronas.proxies import (
-    arch_costs,
-    fisher,
-    grad_norm,
-    grasp,
-    jacob_cov,
-    naswot,
-    nregions,
-    ntk,
-    plain,
-    snip,
-    synflow,
-    zen,
-    zico,
-)
-from zeronas.proxies.base import Proxy, ProxyInput, init_weights
+from zeronas.proxies.base import Proxy, ProxyInput, deferred, init_weights
 from zeronas.recipes import FREEREA_PROXIES
 from zeronas.registry import Registry
 
@@ -28,108 +13,112 @@ PROXIES: Registry[Callable[[ProxyInput], float]] = Registry("proxy")
 # name, function, kind (model: needs an initialised network; arch: genotype only), one-line summary
 PROXIES.add(
     "logsynflow",
-    synflow.logsynflow,
+    deferred("synflow", "logsynflow"),
     kind="model",
     higher_is_better=True,
     summary="FreeREA 2023: Synflow with log(|grad|+1), BN off, ones input, fp64",
 )
 PROXIES.add(
     "synflow",
-    synflow.synflow,
+    deferred("synflow", "synflow"),
     kind="model",
     higher_is_better=True,
     summary="Tanaka et al. 2020: sum |θ·∂R/∂θ|, BN off, ones input, fp64",
 )
 PROXIES.add(
     "naswot",
-    naswot.naswot,
+    deferred("naswot", "naswot"),
     kind="model",
     higher_is_better=True,
     summary="Mellor et al. 2021: log|det K_H| of ReLU codes on a real batch",
 )
 PROXIES.add(
     "skip",
-    arch_costs.skip,
+    deferred("arch_costs", "skip"),
     kind="arch",
     higher_is_better=True,
     summary="FreeREA 2023: mean number of nodes jumped by skip connections",
 )
 PROXIES.add(
     "params",
-    arch_costs.params,
+    deferred("arch_costs", "params"),
     kind="arch",
     higher_is_better=True,
     summary="#parameters (M): the survey's trivial baseline",
 )
 PROXIES.add(
     "flops",
-    arch_costs.flops,
+    deferred("arch_costs", "flops"),
     kind="arch",
     higher_is_better=True,
     summary="#multiply-adds (M), torch.utils.flop_counter / 2",
 )
 PROXIES.add(
     "grad_norm",
-    grad_norm.grad_norm,
+    deferred("grad_norm", "grad_norm"),
     kind="model",
     higher_is_better=True,
     summary="Abdelfattah et al. 2021: Σ‖∂L/∂W‖ per conv/linear layer",
 )
 PROXIES.add(
-    "snip", snip.snip, kind="model", higher_is_better=True, summary="Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch"
+    "snip",
+    deferred("snip", "snip"),
+    kind="model",
+    higher_is_better=True,
+    summary="Lee et al. 2019 (SNIP): Σ|θ⊙∂L/∂θ| on a real batch",
 )
 PROXIES.add(
     "grasp",
-    grasp.grasp,
+    deferred("grasp", "grasp"),
     kind="model",
     higher_is_better=True,
     summary="Wang et al. 2020 (GraSP): Σ -θ⊙Hg on a real batch",
 )
 PROXIES.add(
     "fisher",
-    fisher.fisher,
+    deferred("fisher", "fisher"),
     kind="model",
     higher_is_better=True,
     summary="Turner et al. 2020: Σ channel Fisher ½E[(Σ a⊙∂L/∂a)²]",
 )
 PROXIES.add(
     "jacob_cov",
-    jacob_cov.jacob_cov,
+    deferred("jacob_cov", "jacob_cov"),
     kind="model",
     higher_is_better=True,
     summary="Mellor et al. 2020: eigen-spectrum of input-Jacobian correlations",
 )
 PROXIES.add(
     "plain",
-    plain.plain,
+    deferred("plain", "plain"),
     kind="model",
     higher_is_better=True,
     summary="Mozer & Smolensky 1989: Σ θ⊙∂L/∂θ on a real batch",
 )
 PROXIES.add(
     "nregions",
-    nregions.nregions,
+    deferred("nregions", "nregions"),
     kind="model",
     higher_is_better=True,
     summary="Chen et al. 2021 (TE-NAS): distinct ReLU patterns, thin twin net",
 )
 PROXIES.add(
     "ntk",
-    ntk.ntk,
+    deferred("ntk", "ntk"),
     kind="model",
     higher_is_better=True,
     summary="Chen et al. 2021 (TE-NAS): minus the condition number of the NTK",
 )
 PROXIES.add(
     "zen",
-    zen.zen,
+    deferred("zen", "zen"),
     kind="model",
     higher_is_better=True,
     summary="Lin et al. 2021 (Zen-NAS): log feature change + BN variance term",
 )
 PROXIES.add(
     "zico",
-    zico.zico,
+    deferred("zico", "zico"),
     kind="model",
     higher_is_better=True,
     summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches",

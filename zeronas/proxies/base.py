@@ -6,15 +6,17 @@ network once per initialisation seed and averaged; an `arch` proxy depends on th
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Literal
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.spaces.base import SearchSpace
+
+if TYPE_CHECKING:  # torch is imported when a proxy first runs, not when the registry is read
+    import torch
+    from torch import nn
 
 
 class Degenerate(Exception):
@@ -44,6 +46,9 @@ class Proxy:
 
 def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
     """FreeREA's initialisation, in place: Kaiming-normal (fan_out, ReLU) convs/linears, zero biases, BN 1/0."""
+    import torch
+    from torch import nn
+
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
@@ -57,3 +62,19 @@ def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
                 if m.running_mean is not None:
                     m.reset_running_stats()
     return model
+
+
+def deferred(module: str, function: str) -> Callable[[ProxyInput], float]:
+    """zeronas.proxies.<module>.<function>, imported on its first call: reading the registry (names,
+    versions) needs no torch."""
+    target = None
+
+    def compute(inp: ProxyInput) -> float:
+        nonlocal target
+        if target is None:
+            target = getattr(importlib.import_module(f"zeronas.proxies.{module}"), function)
+        return target(inp)
+
+    compute.__name__ = compute.__qualname__ = function
+    compute.__module__ = f"zeronas.proxies.{module}"
+    return compute

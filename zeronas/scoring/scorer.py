@@ -16,22 +16,8 @@ from zeronas.data.datasets import DatasetInfo, scoring_batches
 from zeronas.errors import ZeronasError
 from zeronas.proxies import Proxy, ProxyInput, get_proxies, init_weights
 from zeronas.proxies.base import Degenerate
+from zeronas.scoring.scores import Scores
 from zeronas.spaces.base import SearchSpace
-
-
-@dataclass
-class Scores:
-    values: dict[str, float]  # NaN marks a proxy that produced NaN/inf or failed
-    seconds: dict[str, float]  # per proxy, summed over initialisations
-    cached: bool = False
-    reasons: dict[str, str] = field(default_factory=dict)  # proxy -> why its value is NaN (computed here)
-
-    @property
-    def total_seconds(self) -> float:
-        return sum(self.seconds.values())
-
-    def finite(self) -> bool:
-        return all(math.isfinite(v) for v in self.values.values())
 
 
 @dataclass

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from zeronas.errors import ZeronasError
-from zeronas.scoring.scorer import Scores
+from zeronas.scoring.scores import Scores
 
 
 class TableScores:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 from zeronas.errors import ZeronasError
-from zeronas.scoring.scorer import Scores
+from zeronas.scoring.scores import Scores
 
 SCHEMA_VERSION = 2  # 2: proxy values are stored as name@vN (the proxy's registered version)
 _SCHEMA = """

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import rankdata
 
 from zeronas.registry import Registry
 
@@ -37,6 +36,8 @@ def rank_average(matrix) -> np.ndarray:
     m, ok = _finite_rows(matrix)
     out = np.full(len(m), -np.inf)
     if ok.any():
+        from scipy.stats import rankdata  # scipy.stats takes a second to import: only when ranks are asked for
+
         out[ok] = np.mean([rankdata(col) for col in m[ok].T], axis=0)
     return out
 

@@ -8,7 +8,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zeronas.costs import count_flops, count_params
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
 from zeronas.spaces.base import SearchSpace
@@ -50,6 +49,8 @@ class CostModel:
         self._cached = lru_cache(maxsize=None)(self._compute)
 
     def _count(self, arch) -> tuple[int, int]:
+        from zeronas.costs import count_flops, count_params  # torch: only for spaces without closed forms
+
         model = self.space.build_model(arch, self.dataset.num_classes)
         return count_params(model), count_flops(model, self.dataset.resolution)
 

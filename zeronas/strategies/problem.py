@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from zeronas.errors import ZeronasError
-from zeronas.scoring.scorer import Scores
+from zeronas.scoring.scores import Scores
 from zeronas.spaces.base import SearchSpace
 from zeronas.strategies.combine import get_combiner
 from zeronas.strategies.constraints import Constraint, check_satisfiable
