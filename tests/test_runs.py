@@ -57,6 +57,9 @@ def _live_run(store, seed: int, with_scores: bool) -> int:
     return run_id
 
 
+FAILURE = "ZeronasError: the latency objective needs a device: pass --max-latency DEVICE:MS"
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Runs 1, 2: done (seeds 1, 2); 3: failed after scoring 50; 4: still running; 5, 6: live runs whose scores
@@ -65,9 +68,12 @@ def store(tmp_path_factory):
     common = ["search", "--tabular", "default", "--budget", "50", "--store", str(path), "--json"]
     for seed in ("1", "2"):
         invoke(*common, "--seed", seed)
-    failed = runner.invoke(cli.app, [*common, "--seed", "3", "--objective", "score", "--objective", "latency"])
-    assert failed.exit_code != 0  # the latency objective needs --max-latency: recorded as a failed run
     db = open_store(path)
+    done = db.runs()[0]  # a run that failed after 50 networks: run 1's trajectory, then an error
+    failed = db.start_run("nats-tss", "cifar10", "freerea", 3, dict(done["config"], seed=3))
+    for step in db.trajectory(done["run_id"]):
+        db.record_step(failed, step["step"], step["arch_key"], step["arch"], step["clock"], step["cached"])
+    db.finish_run(failed, {"error": FAILURE, "scored": 50})
     running = db.start_run("nats-tss", "cifar10", "freerea", 4, dict(LIVE_CONFIG, tabular="default", seed=4))
     space = get_space("nats-tss")
     for step, arch in enumerate(LIVE_ARCHS[:2]):

@@ -22,6 +22,7 @@ from zeronas.errors import ZeronasError
 from zeronas.recipes import FREEREA_PROXIES
 from zeronas.spaces import DEFAULT_SPACE
 
+OBJECTIVES = ("score", "params", "flops", "latency")
 OBJECTIVE_HELP = "score (maximised), params, flops, latency (minimised; latency needs --max-latency DEVICE:MS)"
 
 
@@ -264,6 +265,7 @@ class Study:
         strategy = get_strategy(config.strategy, **config.strategy_options)
         fitness = list(strategy.fitness or config.proxies)
         constraints = self.constraints(config)
+        self._check_objectives(config, constraints)  # before any work, not after the search
         source = self.source(config)
         simulated = config.tabular or config.signal == "training"
         problem = SearchProblem(
@@ -280,8 +282,8 @@ class Study:
         recorder = self._recorder(config) if config.store else None
         if recorder:
             problem.on_progress = lambda p: (recorder.sync(p), on_progress and on_progress(p))
-        nonfinite_before = dict(getattr(source, "nonfinite", {}))
-        reasons_before = dict(getattr(source, "reasons", {}))
+        nonfinite_before = dict(source.nonfinite)
+        reasons_before = dict(source.reasons)
         t0 = time.perf_counter()
         interrupted = False
         try:
@@ -331,9 +333,9 @@ class Study:
             for i in dict.fromkeys([*front, *ranked])
         }
         computed = [e.scores.total_seconds for e in history if not e.scores.cached]
-        counts = getattr(source, "nonfinite", {})
+        counts = source.nonfinite
         reasons: dict[str, dict[str, int]] = {}
-        for (proxy, why), n in getattr(source, "reasons", {}).items():
+        for (proxy, why), n in source.reasons.items():
             if n - reasons_before.get((proxy, why), 0):
                 reasons.setdefault(proxy, {})[why] = n - reasons_before.get((proxy, why), 0)
         result = SearchResult(
@@ -377,6 +379,16 @@ class Study:
             cand.test_acc = self.ground_truth.test_acc(arch, self.info)
             cand.benchmark_index = self.ground_truth.index_of(arch)
         return cand
+
+    @staticmethod
+    def _check_objectives(config: SearchConfig, constraints) -> None:
+        if config.top < 1:
+            raise ZeronasError(f"--top must be at least 1, got {config.top}")
+        for name in config.objectives:
+            if name not in OBJECTIVES:
+                raise ZeronasError(f"unknown objective {name!r}; choose from: {OBJECTIVE_HELP}")
+            if name == "latency" and not any(c.name.startswith("latency:") for c in constraints):
+                raise ZeronasError("the latency objective needs a device: pass --max-latency DEVICE:MS")
 
     def _objective(self, name: str, ev, combined: float, constraints) -> float:
         if name == "score":

@@ -85,7 +85,6 @@ def bench(
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
     proxies = tuple(p.name for p in get_proxies(split_list(fitness)))
-    out_dir = str(writable_folder(out_dir or (f"results/bench-{space_obj.name}" if live else "results/bench")))
     supported = list(space_obj.capabilities.datasets)
     names = [get_dataset(d).name for d in split_list(datasets)] or (supported[:1] if live else supported)
     unsupported = [d for d in names if d not in supported]
@@ -93,6 +92,7 @@ def bench(
         raise ZeronasError(
             f"{space_obj.name} has no benchmark results for {unsupported[0]}; choose from: {', '.join(supported)}"
         )
+    out_dir = str(writable_folder(out_dir or (f"results/bench-{space_obj.name}" if live else "results/bench")))
     if live:
         path = _live(
             space_obj,

@@ -17,11 +17,13 @@ def correlate(
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
     sample: int = typer.Option(1000, help="Architectures drawn uniformly (without replacement) from the table."),
     seed: int = typer.Option(0, help="Seed for the sample, the initialisations and the image batches."),
-    proxies: str = typer.Option("all", help="Comma-separated proxies, or 'all'."),
-    combine: str = typer.Option(
-        "",
+    proxies: list[str] = typer.Option(
+        ["all"], "--proxy", "--proxies", help="Proxies (repeat or comma-separate), or 'all'."
+    ),
+    combine: list[str] = typer.Option(
+        [],
         help="Extra rows combining proxies: 'rank', 'freerea', or NAME:p1+p2+...; "
-        "comma-separated (default members: all --proxies).",
+        "repeat or comma-separate (default members: all --proxies).",
     ),
     inits: int = typer.Option(1, help="Initialisations averaged per model proxy."),
     batch_size: int = typer.Option(64, "--batch-size", help="Real images per scoring batch."),
@@ -43,10 +45,11 @@ def correlate(
 ):
     """Kendall τ / Spearman ρ of each proxy against benchmark test accuracy, as Markdown and CSV."""
     from zeronas.analysis.correlate import CorrelateJob, default_out_dir, markdown_table, run_correlate, write_outputs
+    from zeronas.cli.main import split_list
     from zeronas.proxies import PROXIES
     from zeronas.scoring.scorer import ScoringSettings
 
-    names = list(PROXIES) if proxies.strip() == "all" else [p.strip() for p in proxies.split(",") if p.strip()]
+    names = list(PROXIES) if split_list(proxies) == ["all"] else split_list(proxies)
     from zeronas.store import default_store_path
 
     store_path = None if (store or "").lower() == "none" else default_store_path(store)
@@ -56,7 +59,7 @@ def correlate(
         sample,
         seed,
         tuple(names),
-        tuple(c.strip() for c in combine.split(",") if c.strip()),
+        tuple(split_list(combine)),
         ScoringSettings(inits, batch_size, seed, device),
         workers,
         store_path,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Optional
 
@@ -68,9 +67,7 @@ def search(
     export_dir: Optional[str] = typer.Option(
         None, "--export", help="Write the found network here (model.pt, model.onnx)."
     ),
-    workers: int = typer.Option(
-        min(2, os.cpu_count() or 1), help="Scoring processes, one core each (1 = in this process)."
-    ),
+    workers: int = typer.Option(2, help="Scoring processes, one core each (1 = in this process)."),
     resolution: Optional[int] = typer.Option(
         None, help="With --images: the side images are resized to (default: the dataset's, e.g. 32)."
     ),
@@ -219,12 +216,29 @@ def _register_commands() -> None:
 
 
 def main() -> None:
+    """Every user error ends in one line on stderr and exit code 2; Ctrl-C in 130, wherever it lands."""
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
     try:
         _register_commands()
-        app()
+        code = app(standalone_mode=False)
     except ZeronasError as exc:
-        err.print(f"zeronas: error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(str(exc))
+    except NoArgsIsHelpError as exc:  # `zeronas` alone: the help, as before
+        exc.ctx and print(exc.ctx.get_help())
+        sys.exit(0)
+    except UsageError as exc:  # a bad or missing option or value: one line, not a usage box
+        command = exc.ctx.command_path if exc.ctx else "zeronas"
+        _fail(f"{command}: {exc.format_message()} (see {command} --help)")
+    except KeyboardInterrupt:
+        err.print("zeronas: interrupted", highlight=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> None:
+    err.print(f"zeronas: error: {message}", highlight=False, markup=False, soft_wrap=True)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,19 @@ DEFAULT_PROXIES = "naswot,logsynflow,synflow,skip,params,flops"
 out = Console()
 
 
-def _proxy_list(text: str) -> list[str]:
+def _proxy_list(values: list[str]) -> list[str]:
+    from zeronas.cli.main import split_list
     from zeronas.proxies import get_proxies
 
-    return [p.name for p in get_proxies(text)]
+    return [p.name for p in get_proxies(split_list(values))]
 
 
 def precompute(
     space: str = typer.Option(DEFAULT_SPACE, help="Search space."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
-    proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to compute."),
+    proxies: list[str] = typer.Option(
+        DEFAULT_PROXIES.split(","), "--proxy", "--proxies", help="Proxies to compute (repeat or comma-separate)."
+    ),
     workers: int = typer.Option(2, help="Scoring processes, one core each."),
     device: str = typer.Option(
         "cpu", help="Torch device that scores the networks: cpu | cuda | cuda:N (with cuda, --workers 1)."
@@ -98,7 +101,9 @@ def _sampled_cells(space_obj, sample: int, seed: int, table, data_root) -> list:
 def export_table(
     space: str = typer.Option(DEFAULT_SPACE, help="Search space (its benchmark table lists the rows)."),
     dataset: str = typer.Option("cifar10", help="cifar10 | cifar100 | imagenet16-120."),
-    proxies: str = typer.Option(DEFAULT_PROXIES, help="Proxies to export."),
+    proxies: list[str] = typer.Option(
+        DEFAULT_PROXIES.split(","), "--proxy", "--proxies", help="Proxies to export (repeat or comma-separate)."
+    ),
     store: Optional[str] = typer.Option(None, "--store", envvar="ZERONAS_STORE", help="SQLite score store."),
     out_dir: Optional[str] = typer.Option(
         None, "--out", help="Folder (default: the package's zeronas/resources/tables)."

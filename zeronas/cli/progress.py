@@ -16,6 +16,7 @@ class SearchProgress:
         self.bar = None
         self.started = self.last = time.perf_counter()
         self.scored, self.best = 0, "-"
+        self.printed = 0  # networks scored at the last plain line
 
     def __enter__(self) -> SearchProgress:
         if self.console.is_terminal:
@@ -42,7 +43,7 @@ class SearchProgress:
             self.line()
 
     def line(self) -> None:
-        self.last = time.perf_counter()
+        self.last, self.printed = time.perf_counter(), self.scored
         elapsed = self.last - self.started
         rate = self.scored / elapsed if elapsed > 0 else 0.0
         etas = []
@@ -62,5 +63,5 @@ class SearchProgress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc)
-        elif self.scored:
-            self.line()
+        elif self.scored != self.printed and exc[0] in (None, KeyboardInterrupt):
+            self.line()  # the final count, once; an error prints its own one line instead

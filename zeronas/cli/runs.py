@@ -237,7 +237,7 @@ def _rebuild(run: dict, data_root, notes: list[str]):
     from zeronas.study import SearchConfig, Study
 
     names = {f.name for f in fields(SearchConfig)}
-    skip = {"store", "data_root", "address", "images", "workers", "backend"}  # nothing is scored again
+    skip = {"store", "data_root", "address", "images", "resolution", "workers", "backend"}  # nothing is scored again
     known = {k: v for k, v in run["config"].items() if k in names and k not in skip}
     known.setdefault("space", run["space"])
     known.setdefault("dataset", run["dataset"])
@@ -279,11 +279,12 @@ def _combined_scores(db, study, config, run: dict, traj: Trajectory) -> None:
     if values is None:
         return
     traj.fitness, traj.combine = fitness, config.combine
-    combined = np.asarray(combiner(np.array(values, dtype=np.float64).reshape(len(values), len(fitness))))
-    best = 0
+    matrix = np.array(values, dtype=np.float64).reshape(len(values), len(fitness))
+    combined = np.asarray(combiner(matrix))  # normalised over the whole run, as the result's `combined`
     for i, step in enumerate(traj.steps):
-        if combined[i] > combined[best]:  # first of ties, like the search's argmax
-            best = i
+        # what the search would have returned after i+1 networks: normalised over that prefix (problem.best)
+        prefix = np.asarray(combiner(matrix[: i + 1]))
+        best = int(np.argmax(prefix))
         step["score"] = _finite(combined[i])
         step["best_score"] = _finite(combined[best])
         step["best_arch"] = traj.steps[best]["arch"]

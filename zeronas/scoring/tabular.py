@@ -90,6 +90,7 @@ class TrainingScores:
                 raise ZeronasError(f"the benchmark table has no column {col!r}")
         self.space = space
         self.nonfinite: Counter = Counter()
+        self.reasons: Counter = Counter()  # a benchmark accuracy is never NaN
         self._rows = {
             space.parse(a): (float(v), TRAIN_EPOCHS * float(t))
             for a, v, t in zip(frame["arch"], frame[f"valid_acc_12ep_{suffix}"], frame[time_col])

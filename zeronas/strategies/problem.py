@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -27,6 +28,8 @@ MAX_SAMPLING_TRIES = 20_000
 class ScoreSource(Protocol):
     proxy_names: list[str]
     parallelism: int  # networks it scores at once (a time budget is checked between such groups)
+    nonfinite: Counter  # proxy -> networks with a NaN value
+    reasons: Counter  # (proxy, reason) -> how often
 
     def score_many(self, archs: list[Hashable]) -> list[Scores]: ...
 
