@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.stats import kendalltau
 
 from zeronas.bench.live import STORE, load_runs, run_table, summary
@@ -28,10 +29,7 @@ FITNESS = ("naswot", "logsynflow", "skip")
 def proxy_quality(dirs: list[Path]) -> list[str]:
     """τ per proxy over the cells each random-search run scored, with that run's own initialisation seed."""
     bench, cifar10 = get_benchmark("nasbench101"), get_dataset("cifar10")
-    lines = [
-        f"| random run | cells | {' | '.join(FITNESS)} | params | rank sum of the three |",
-        "| --- | ---: |" + " ---: |" * (len(FITNESS) + 2),
-    ]
+    rows = []
     for folder in dirs:
         if not (folder / STORE).is_file():
             continue  # a committed log without its store: the run tables only
@@ -48,9 +46,10 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
             values = {p: [] for p in FITNESS}
             acc, params = [], []
             for key, arch in cells.items():
-                got = dict(
-                    db.execute("SELECT proxy, value FROM scores WHERE arch_key = ? AND settings = ?", (key, settings))
+                stored = db.execute(
+                    "SELECT proxy, value FROM scores WHERE arch_key = ? AND settings = ?", (key, settings)
                 )
+                got = {name.split("@")[0]: value for name, value in stored}  # schema 2 stores name@vN
                 if not all(p in got and np.isfinite(got[p]) for p in FITNESS):
                     continue
                 acc.append(bench.test_acc(arch, cifar10))
@@ -60,8 +59,12 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
             ranks = sum(np.argsort(np.argsort(values[p])) for p in FITNESS)
             taus = [kendalltau(values[p], acc).statistic for p in FITNESS]
             taus += [kendalltau(params, acc).statistic, kendalltau(ranks, acc).statistic]
-            lines.append(f"| {folder.name} seed {seed} | {len(acc)} | " + " | ".join(f"{t:.3f}" for t in taus) + " |")
-    return lines
+            names = [*FITNESS, "params", "rank sum of the three"]
+            rows.append(
+                {"random run": f"{folder.name} seed {seed}", "cells": len(acc)}
+                | {n: f"{t:.3f}" for n, t in zip(names, taus)}
+            )
+    return [pd.DataFrame(rows).to_markdown(index=False)] if rows else []
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -279,7 +280,7 @@ class Study:
             on_progress=on_progress,
         )
         # recorded only once the problem is valid (limits satisfiable, proxies computed), so no run dangles
-        recorder = self._recorder(config) if config.store else None
+        recorder = self._recorder(config, source) if config.store else None
         if recorder:
             problem.on_progress = lambda p: (recorder.sync(p), on_progress and on_progress(p))
         nonfinite_before = dict(source.nonfinite)
@@ -305,11 +306,14 @@ class Study:
             recorder.finish(problem, result.to_dict())
         return result
 
-    def _recorder(self, config: SearchConfig):
+    def _recorder(self, config: SearchConfig, source):
+        from zeronas.scoring.scorer import Scorer
         from zeronas.store.recorder import RunRecorder
 
-        settings = {k: v for k, v in asdict(config).items() if k not in ("store", "data_root", "address")}
-        return RunRecorder(self.open_store(), self.space.name, self.info.name, config.strategy, config.seed, settings)
+        recorded = {k: v for k, v in asdict(config).items() if k not in ("store", "data_root", "address")}
+        if isinstance(source, Scorer):  # the key its scores are stored under
+            recorded["settings"] = source.settings.tag()
+        return RunRecorder(self.open_store(), self.space.name, self.info.name, config.strategy, config.seed, recorded)
 
     def _result(self, config, problem, constraints, wall, source, nonfinite_before, reasons_before) -> SearchResult:
         history = problem.history
@@ -354,7 +358,7 @@ class Study:
             nonfinite={p: n - nonfinite_before.get(p, 0) for p, n in counts.items() if n - nonfinite_before.get(p, 0)},
             nonfinite_reasons=reasons,
             constraints={c.name: c.limit for c in constraints},
-            images=str(config.images) if config.images else None,
+            images=str(Path(config.images).resolve()) if config.images else None,
             problem=problem,
         )
         if self.ground_truth is not None:
