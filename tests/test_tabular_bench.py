@@ -154,7 +154,7 @@ def test_tiny_bench_end_to_end_and_resume(tmp_path):
     assert "Table 3" in report and "Table 5" in report and "zeronas bench" in report
     assert (out / "anytime-imagenet16-120.png").stat().st_size > 10_000
     lines = (out / "runs.jsonl").read_text().splitlines()
-    assert len(lines) == 2 * 6 + 2 and all(json.loads(ln)["curve"] for ln in lines)
+    assert len(lines) == 2 * 8 + 2 and all(json.loads(ln)["curve"] for ln in lines)
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)  # resume: nothing runs again
     assert r.returncode == 0 and (out / "runs.jsonl").read_text().splitlines() == lines
 

@@ -45,7 +45,7 @@ def search(
     time_budget: Optional[float] = typer.Option(
         None, "--time-budget", help="Seconds of search (simulated with --tabular)."
     ),
-    strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank."),
+    strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank | reinforce."),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
     max_flops: Optional[str] = typer.Option(
         None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."

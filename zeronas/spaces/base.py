@@ -21,6 +21,7 @@ class SpaceCapabilities:
     skip_score: bool = False  # skip_score(arch) is defined (FreeREA's skip-layer proxy)
     hardware_table: str | None = None  # a benchmark of measured device costs (e.g. 'hw-nas-bench')
     thin_twin: bool = False  # thin_model(arch, num_classes): TE-NAS's narrow twin, for the linear-region count
+    categorical: bool = False  # choices() / from_choices(): a fixed list of independent decisions (REINFORCE)
 
 
 @runtime_checkable
@@ -65,6 +66,12 @@ class SearchSpace(Protocol):
 
     def thin_model(self, arch: Hashable, num_classes: int) -> nn.Module:
         """A narrow twin of the network (linear-region counting); capabilities.thin_twin."""
+
+    def choices(self) -> tuple[tuple[str, ...], ...]:
+        """The options of each independent decision; capabilities.categorical."""
+
+    def from_choices(self, indices: tuple[int, ...]) -> Hashable:
+        """The architecture that takes option indices[i] at decision i; capabilities.categorical."""
 
     def network_costs(self, arch: Hashable, num_classes: int, resolution: int) -> tuple[int, int]:
         """(params, multiply-adds for one image) without building the network; capabilities.closed_form_costs."""

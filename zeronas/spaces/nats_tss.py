@@ -135,6 +135,7 @@ class NatsTopologySpace:
         skip_score=True,
         hardware_table="hw-nas-bench",
         thin_twin=True,
+        categorical=True,
     )
     ops = OPS
     edges = EDGES
@@ -202,6 +203,12 @@ class NatsTopologySpace:
 
     def smallest(self) -> Arch:
         return ("none",) * len(EDGES)
+
+    def choices(self) -> tuple[tuple[str, ...], ...]:
+        return (OPS,) * len(EDGES)  # one op per edge
+
+    def from_choices(self, indices: tuple[int, ...]) -> Arch:
+        return tuple(OPS[i] for i in indices)
 
     def build_model(self, arch: Arch, num_classes: int) -> nn.Module:
         from zeronas.spaces.nats_tss_net import TinyNetwork

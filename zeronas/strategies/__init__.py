@@ -6,11 +6,13 @@ from zeronas.registry import Registry
 from zeronas.strategies.evolution import REA, FreeREA
 from zeronas.strategies.naswot_rank import NaswotRank
 from zeronas.strategies.random_search import RandomSearch
+from zeronas.strategies.reinforce import Reinforce
 
 STRATEGIES: Registry[type] = Registry("strategy")
 STRATEGIES.add("freerea", FreeREA, summary="Cavagnero et al. 2023: two parents, mutation + crossover, top-N")
 STRATEGIES.add("rea", REA, summary="FreeREA minus: regularised evolution (Real et al. 2019) on the same score")
 STRATEGIES.add("random", RandomSearch, summary="uniform feasible samples, best by the combined score")
+STRATEGIES.add("reinforce", Reinforce, summary="Williams 1992 / NATS-Bench: per-edge policy, Adam, EMA baseline")
 STRATEGIES.add("naswot-rank", NaswotRank, summary="Mellor et al. 2021: N random cells ranked by NASWOT alone")
 
 
