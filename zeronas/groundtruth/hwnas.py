@@ -10,11 +10,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
+from zeronas.groundtruth.checks import finite_column
 from zeronas.paths import data_file, read_csv_table
 
 HWNAS_ENV = "ZERONAS_HWNAS_TABLE"
@@ -67,20 +67,5 @@ def _read(path: str) -> pd.DataFrame:
         what = "is missing" if pd.isna(arch.iloc[pos]) else f"{arch.iloc[pos]} appears twice"
         raise ZeronasError(f"HW-NAS-Bench table {path}: arch on line {pos + 2} {what}")
     for col in (c for c in frame.columns if "_latency_" in c):
-        values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-        ok = np.isfinite(values.to_numpy())
-        if not ok.all():
-            pos = int((~ok).argmax())
-            value = frame[col].iloc[pos]
-            shown = "missing" if pd.isna(value) else repr(str(value))
-            raise ZeronasError(
-                f"HW-NAS-Bench table {path}: {col} of {_row_name(frame, pos)} is {shown}, not a finite number"
-            )
-        frame[col] = values
+        frame[col] = finite_column("HW-NAS-Bench", path, frame, col)
     return frame
-
-
-def _row_name(frame: pd.DataFrame, position: int) -> str:
-    if "index" in frame.columns:
-        return f"the row with index {frame['index'].iloc[position]} (line {position + 2})"
-    return f"line {position + 2}"

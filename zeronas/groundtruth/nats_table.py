@@ -6,12 +6,12 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zeronas.data.datasets import DatasetInfo
 from zeronas.errors import ZeronasError
 from zeronas.groundtruth import BenchmarkCapabilities
+from zeronas.groundtruth.checks import finite_column, first_duplicate, row_name, shown
 from zeronas.paths import data_file, read_csv_table
 
 TABLE_ENV = "ZERONAS_NATS_TABLE"
@@ -135,12 +135,8 @@ def _read(path: str) -> pd.DataFrame:
     frame["index"] = _check_index(path, frame["index"])
     _check_arch(path, frame)
     for col in (c for c in frame.columns if c.startswith(METRICS)):
-        frame[col] = _finite(path, frame, col)
+        frame[col] = finite_column("NATS-Bench", path, frame, col)
     return frame
-
-
-def _row_name(frame: pd.DataFrame, position: int) -> str:
-    return f"the row with index {frame['index'].iloc[position]} (line {position + 2})"
 
 
 def _check_index(path: str, index: pd.Series) -> pd.Series:
@@ -149,7 +145,7 @@ def _check_index(path: str, index: pd.Series) -> pd.Series:
     if not whole.all():
         pos = int((~whole.to_numpy()).argmax())
         raise ZeronasError(
-            f"NATS-Bench table {path}: index on line {pos + 2} is {_shown(index.iloc[pos])}, not a whole number"
+            f"NATS-Bench table {path}: index on line {pos + 2} is {shown(index.iloc[pos])}, not a whole number"
         )
     values = values.astype("int64")
     outside = ~values.between(0, ROWS - 1)
@@ -158,12 +154,11 @@ def _check_index(path: str, index: pd.Series) -> pd.Series:
         raise ZeronasError(
             f"NATS-Bench table {path}: index {values.iloc[pos]} on line {pos + 2} is outside 0..{ROWS - 1}"
         )
-    twice = values.duplicated()
-    if twice.any():
-        pos = int(twice.to_numpy().argmax())
-        first = int((values.iloc[:pos] == values.iloc[pos]).to_numpy().argmax())
+    lines = first_duplicate(values)
+    if lines:
+        first, repeat = lines
         raise ZeronasError(
-            f"NATS-Bench table {path}: index {values.iloc[pos]} appears twice, on lines {first + 2} and {pos + 2}"
+            f"NATS-Bench table {path}: index {values.iloc[repeat - 2]} appears twice, on lines {first} and {repeat}"
         )
     return values
 
@@ -183,31 +178,13 @@ def _check_arch(path: str, frame: pd.DataFrame) -> None:
         text = arch.iloc[pos]
         try:
             NatsTopologySpace().parse(text)
-            reason = f"{_shown(text)} is not in the table's form |op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
+            reason = f"{shown(text)} is not in the table's form |op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
         except ZeronasError as exc:
             reason = str(exc).splitlines()[0]
-        raise ZeronasError(f"NATS-Bench table {path}: arch of {_row_name(frame, pos)}: {reason}")
-    twice = arch.duplicated()
-    if twice.any():
-        pos = int(twice.to_numpy().argmax())
-        first = int((arch.iloc[:pos] == arch.iloc[pos]).to_numpy().argmax())
+        raise ZeronasError(f"NATS-Bench table {path}: arch of {row_name(frame, pos)}: {reason}")
+    lines = first_duplicate(arch)
+    if lines:
+        first, repeat = lines
         raise ZeronasError(
-            f"NATS-Bench table {path}: arch {arch.iloc[pos]} appears twice, on lines {first + 2} and {pos + 2}"
+            f"NATS-Bench table {path}: arch {arch.iloc[repeat - 2]} appears twice, on lines {first} and {repeat}"
         )
-
-
-def _finite(path: str, frame: pd.DataFrame, col: str) -> pd.Series:
-    values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    ok = np.isfinite(values.to_numpy())
-    if not ok.all():
-        pos = int((~ok).argmax())
-        raise ZeronasError(
-            f"NATS-Bench table {path}: {col} of {_row_name(frame, pos)} is {_shown(frame[col].iloc[pos])}, "
-            "not a finite number"
-        )
-    return values
-
-
-def _shown(value) -> str:
-    """A cell's value as the user wrote it; an empty or NA cell (pandas reads both as NaN) says so."""
-    return "missing" if pd.api.types.is_scalar(value) and pd.isna(value) else repr(str(value))
