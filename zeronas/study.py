@@ -22,9 +22,7 @@ import numpy as np
 from zeronas.errors import ZeronasError
 from zeronas.recipes import FREEREA_PROXIES
 from zeronas.spaces import DEFAULT_SPACE
-
-OBJECTIVES = ("score", "params", "flops", "latency")
-OBJECTIVE_HELP = "score (maximised), params, flops, latency (minimised; latency needs --max-latency DEVICE:MS)"
+from zeronas.strategies.objectives import OBJECTIVE_HELP, OBJECTIVES
 
 
 @dataclass
@@ -37,12 +35,17 @@ class SearchConfig:
     budget: int | None = 300  # unique networks scored
     seconds: float | None = None  # search clock: wall seconds, or simulated seconds for a tabular replay
     seed: int = 0
-    proxies: tuple[str, ...] = FREEREA_PROXIES  # combined into the score
+    proxies: tuple[str, ...] | None = None  # combined into the score (default: FreeREA's, where the space has them)
     combine: str = "freerea"
     objectives: tuple[str, ...] = ("score",)  # the Pareto front is over these; the first decides `best`
     max_flops: float | str | None = None  # multiply-adds, as NATS-Bench counts FLOPs
     max_params: float | str | None = None
     max_latency: str | None = None  # HW-NAS-Bench DEVICE:MS
+    max_latency_ms: float | None = None  # limit on the --latency source (default: measured here with torch)
+    latency: str | None = None  # 'torch' | 'onnxruntime' (measured on this machine) | a HW-NAS-Bench device
+    latency_batch: int = 1
+    latency_threads: int = 1
+    latency_runs: int = 20  # timed runs; the median is the latency (after 5 warm-up runs)
     signal: str = "proxies"  # 'proxies', or 'training': the benchmark's 12-epoch results (simulated REA)
     strategy_options: dict[str, Any] = field(default_factory=dict)
     images: str | None = None  # a folder of class folders: its classes, images and statistics define the task
@@ -59,7 +62,7 @@ class SearchConfig:
     ground_truth: bool = True  # look the result up in the space's benchmark
 
     def __post_init__(self):
-        self.proxies = tuple(self.proxies)
+        self.proxies = tuple(self.proxies) if self.proxies else None
         self.objectives = tuple(self.objectives)
         if self.workers < 1:
             raise ZeronasError(f"--workers must be at least 1, got {self.workers}")
@@ -108,6 +111,10 @@ class SearchResult:
     optimum_arch: str | None = None
     regret: float | None = None
     exported: dict[str, str] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # result.json, front.csv, front.png (`--out`)
+    latency_device: str | None = None  # 'torch', 'onnxruntime' (measured here) or a HW-NAS-Bench device
+    latency_source: str | None = None  # how it was obtained: 'HW-NAS-Bench' or the measuring machine
+    latency_measurements: int = 0  # networks whose latency this study measured (the rest came from the store)
     interrupted: bool = False  # stopped by Ctrl-C: the best of what was scored until then
     problem: Any = field(default=None, repr=False, compare=False)  # the search's history, for curves
 
@@ -172,6 +179,8 @@ class Study:
         )
         self._sources: dict = {}
         self._constraints: dict = {}
+        self._latencies: dict = {}
+        self.meters: list = []  # latency meters, for their measurement counts
         self._optima: dict = {}
         self._closers: list[Callable[[], None]] = []
         self.db = None
@@ -180,10 +189,63 @@ class Study:
     def constraints(self, config: SearchConfig):
         from zeronas.strategies.constraints import build_constraints
 
-        key = (config.max_flops, config.max_params, config.max_latency)
+        latency = self.latency(config) if config.max_latency_ms is not None else None
+        key = (config.max_flops, config.max_params, config.max_latency, config.max_latency_ms, latency)
         if key not in self._constraints:
-            self._constraints[key] = build_constraints(self.space, self.info, self.costs, *key, config.data_root)
+            self._constraints[key] = build_constraints(
+                self.space,
+                self.info,
+                self.costs,
+                config.max_flops,
+                config.max_params,
+                config.max_latency,
+                config.data_root,
+                latency,
+                config.max_latency_ms,
+            )
         return self._constraints[key]
+
+    def latency(self, config: SearchConfig):
+        """The search's LatencySource: measured on this machine (cached in the store by device fingerprint) or a
+        HW-NAS-Bench device's table. `--max-latency DEVICE:MS` names the device and the limit at once."""
+        from zeronas.strategies.constraints import MEASURED_BACKENDS, parse_latency_limit, table_latency
+
+        device = config.latency
+        if config.max_latency:
+            if config.max_latency_ms is not None:
+                raise ZeronasError("give one latency limit: --max-latency DEVICE:MS or --max-latency-ms MS")
+            named, _ = parse_latency_limit(config.max_latency)
+            if device and device != named:
+                raise ZeronasError(f"--latency {device} and --max-latency {config.max_latency} name two devices")
+            device = named
+        device = device or "torch"
+        key = (device, config.latency_batch, config.latency_threads, config.latency_runs, config.store)
+        if key not in self._latencies:
+            if device in MEASURED_BACKENDS:
+                self._latencies[key] = self._measured_latency(config, device)
+            else:
+                self._latencies[key] = table_latency(self.space, self.info, device, config.data_root)
+        return self._latencies[key]
+
+    def _measured_latency(self, config: SearchConfig, backend: str):
+        from zeronas.hardware.latency import LatencyMeter, LatencySettings
+        from zeronas.strategies.constraints import LatencySource
+
+        settings = LatencySettings(
+            backend=backend, batch=config.latency_batch, runs=config.latency_runs, threads=config.latency_threads
+        )
+        meter = LatencyMeter(self.space, self.info, settings)
+        if config.store:
+            meter = LatencyMeter(
+                self.space,
+                self.info,
+                settings,
+                cache=self.open_store().latency_cache(
+                    meter.fingerprint, self.space.name, self.info.name, self.info.resolution
+                ),
+            )
+        self.meters.append(meter)
+        return LatencySource(backend, meter.ms, described=f"measured here, {meter.fingerprint}")
 
     def source(self, config: SearchConfig):
         """Where scores come from: the benchmark's training results, a score table, or live scoring."""
@@ -264,9 +326,15 @@ class Study:
 
         config = replace(config or self.config, **overrides)
         strategy = get_strategy(config.strategy, **config.strategy_options)
+        config = replace(
+            config,
+            proxies=self.proxies(config, strategy),
+            objectives=tuple(dict.fromkeys([*config.objectives, *getattr(strategy, "objectives", ())])),
+        )
         fitness = list(strategy.fitness or config.proxies)
+        self._check_objectives(config)  # before any work, not after the search
         constraints = self.constraints(config)
-        self._check_objectives(config, constraints)  # before any work, not after the search
+        objectives = self.objectives(config)
         source = self.source(config)
         simulated = config.tabular or config.signal == "training"
         problem = SearchProblem(
@@ -278,6 +346,7 @@ class Study:
             config.combine,
             clock=SimulatedClock() if simulated else WallClock(),
             on_progress=on_progress,
+            objectives=objectives,
         )
         # recorded only once the problem is valid (limits satisfiable, proxies computed), so no run dangles
         recorder = self._recorder(config, source) if config.store else None
@@ -306,6 +375,18 @@ class Study:
             recorder.finish(problem, result.to_dict())
         return result
 
+    def proxies(self, config: SearchConfig, strategy=None) -> tuple[str, ...]:
+        """The proxies a run computes: the given ones, or FreeREA's (without the skip score on a space that has
+        none), plus any the strategy ranks by."""
+        names = config.proxies or tuple(p for p in FREEREA_PROXIES if p != "skip" or self.space.capabilities.skip_score)
+        return tuple(dict.fromkeys([*names, *(getattr(strategy, "fitness", None) or ())]))
+
+    def objectives(self, config: SearchConfig):
+        from zeronas.strategies.objectives import build_objectives
+
+        latency = self.latency(config) if "latency" in config.objectives else None
+        return build_objectives(config.objectives, self.costs, latency)
+
     def _recorder(self, config: SearchConfig, source):
         from zeronas.scoring.scorer import Scorer
         from zeronas.store.recorder import RunRecorder
@@ -320,14 +401,11 @@ class Study:
         if not history:
             raise ZeronasError("the search scored no architecture")
         combined = problem.fitness(history)
-        matrix = np.array(
-            [
-                [self._objective(name, ev, c, constraints) for name in config.objectives]
-                for ev, c in zip(history, combined)
-            ]
-        )
-        front = pareto_front(matrix, [_maximised(name) for name in config.objectives])
-        first = matrix[front, 0] * (1 if _maximised(config.objectives[0]) else -1)
+        maximise = [o.maximise for o in problem.objectives]
+        # objective values as reported (natural sign); the strategy saw the same values, minimised
+        matrix = problem.objective_matrix(history) * np.where(maximise, -1.0, 1.0)
+        front = pareto_front(matrix, maximise)
+        first = matrix[front, 0] * (1 if maximise[0] else -1)
         chosen = front[int(np.argmax(first))]
         ranked = [
             int(i) for i in np.argsort(-np.nan_to_num(combined, nan=-np.inf), kind="stable")[: max(1, config.top)]
@@ -361,6 +439,10 @@ class Study:
             images=str(Path(config.images).resolve()) if config.images else None,
             problem=problem,
         )
+        if "latency" in config.objectives or any(c.name.startswith("latency:") for c in constraints):
+            latency = self.latency(config)
+            result.latency_device, result.latency_source = latency.device, latency.described
+            result.latency_measurements = sum(m.measured for m in self.meters)
         if self.ground_truth is not None:
             result.benchmark = self.ground_truth.label
             result.optimum_arch, result.optimum_acc = self.optimum(constraints)
@@ -385,28 +467,12 @@ class Study:
         return cand
 
     @staticmethod
-    def _check_objectives(config: SearchConfig, constraints) -> None:
+    def _check_objectives(config: SearchConfig) -> None:
         if config.top < 1:
             raise ZeronasError(f"--top must be at least 1, got {config.top}")
         for name in config.objectives:
             if name not in OBJECTIVES:
                 raise ZeronasError(f"unknown objective {name!r}; choose from: {OBJECTIVE_HELP}")
-            if name == "latency" and not any(c.name.startswith("latency:") for c in constraints):
-                raise ZeronasError("the latency objective needs a device: pass --max-latency DEVICE:MS")
-
-    def _objective(self, name: str, ev, combined: float, constraints) -> float:
-        if name == "score":
-            return float(combined)
-        if name == "params":
-            return self.costs.params(ev.arch)
-        if name == "flops":
-            return self.costs.flops(ev.arch)
-        if name == "latency":
-            measured = [c for c in constraints if c.name.startswith("latency:")]
-            if not measured:
-                raise ZeronasError("the latency objective needs a device: pass --max-latency DEVICE:MS")
-            return measured[0].measure(ev.arch)
-        raise ZeronasError(f"unknown objective {name!r}; choose from: {OBJECTIVE_HELP}")
 
     def close(self) -> None:
         while self._closers:
@@ -417,10 +483,6 @@ class Study:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _maximised(objective: str) -> bool:
-    return objective == "score"
 
 
 def pareto_front(values: np.ndarray, maximise: list[bool]) -> list[int]:

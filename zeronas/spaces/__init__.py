@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from zeronas.registry import Registry
 from zeronas.spaces.base import SearchSpace, SpaceCapabilities
+from zeronas.spaces.mobilenet_like import MobileNetLikeSpace
 from zeronas.spaces.nasbench101 import NasBench101Space
 from zeronas.spaces.nats_tss import NatsTopologySpace
 
 SPACES: Registry[type] = Registry("search space")
 SPACES.add(NatsTopologySpace.name, NatsTopologySpace, summary="NATS-Bench topology (= NAS-Bench-201), 15,625 cells")
 SPACES.add(NasBench101Space.name, NasBench101Space, summary="NAS-Bench-101, 423,624 cells")
+SPACES.add(MobileNetLikeSpace.name, MobileNetLikeSpace, summary="MobileNetV2-like macro space (Zen-NAS, ZiCo)")
 
 DEFAULT_SPACE = NatsTopologySpace.name
 

@@ -87,13 +87,29 @@ def check_satisfiable(space: SearchSpace, constraints: list[Constraint]) -> None
             )
 
 
-def latency_constraints(
-    space: SearchSpace, dataset: DatasetInfo, spec: str | None, data_root=None, table=None
-) -> list[Constraint]:
-    """`--max-latency DEVICE:MS` from HW-NAS-Bench (NATS-Bench cells only). A cell the benchmark could not
-    measure (edgetpu's -1 entries) never satisfies the limit."""
-    if not spec:
-        return []
+MEASURED_BACKENDS = ("torch", "onnxruntime")  # latency measured on this machine; any other name: a HW-NAS-Bench device
+
+
+@dataclass(frozen=True)
+class LatencySource:
+    """Where an architecture's latency comes from: measured here ('torch', 'onnxruntime') or a HW-NAS-Bench
+    device's table. `measure(arch)` is milliseconds; NaN where the device could not run the cell."""
+
+    device: str
+    measure: Callable[[Hashable], float]
+    least: float | None = None  # the space's fastest, where the smallest cell is not it (tables)
+    described: str = ""  # for reports: 'HW-NAS-Bench' or the measuring machine
+
+    @property
+    def name(self) -> str:
+        return f"latency:{self.device}"
+
+    def limit(self, ms: float) -> Constraint:
+        return Constraint(self.name, ms, self.measure, "ms", least=self.least)
+
+
+def parse_latency_limit(spec: str) -> tuple[str, float]:
+    """`DEVICE:MS` -> (device, ms)."""
     device, sep, amount = str(spec).partition(":")
     try:
         limit = float(amount) if sep else math.nan
@@ -101,13 +117,41 @@ def latency_constraints(
         limit = math.nan
     if not device.strip() or not limit > 0 or not math.isfinite(limit):
         raise ZeronasError(f"cannot read latency limit {spec!r}: use DEVICE:MS, e.g. edgegpu:5 or pixel3:10")
+    return device.strip(), limit
+
+
+def check_latency_ms(value) -> float | None:
+    if value is None:
+        return None
+    ms = float(value)
+    if not ms > 0 or not math.isfinite(ms):
+        raise ZeronasError(f"--max-latency-ms must be a positive number of milliseconds, got {value!r}")
+    return ms
+
+
+def table_latency(space: SearchSpace, dataset: DatasetInfo, device: str, data_root=None, table=None) -> LatencySource:
+    """A HW-NAS-Bench device's latencies (NATS-Bench cells only). A cell the benchmark could not measure
+    (edgetpu's -1 entries) is NaN: it never satisfies a limit."""
     if space.capabilities.hardware_table != "hw-nas-bench":
-        raise ZeronasError(f"latency limits need HW-NAS-Bench, which does not cover {space.name}")
+        raise ZeronasError(
+            f"latency on device {device!r} is looked up in HW-NAS-Bench, which does not cover {space.name}; "
+            f"measure it on this machine instead: --latency {' or '.join(MEASURED_BACKENDS)}"
+        )
     from zeronas.groundtruth.hwnas import HwNasTable
 
-    ms = {a: v for a, v in HwNasTable.load(table, data_root).latencies(device.strip(), dataset).items() if v > 0}
+    ms = {a: v for a, v in HwNasTable.load(table, data_root).latencies(device, dataset).items() if v > 0}
     measure = lambda arch: ms.get(space.format(arch), math.nan)  # noqa: E731
-    return [Constraint(f"latency:{device.strip()}", limit, measure, "ms", least=min(ms.values()))]
+    return LatencySource(device, measure, least=min(ms.values()), described="HW-NAS-Bench")
+
+
+def latency_constraints(
+    space: SearchSpace, dataset: DatasetInfo, spec: str | None, data_root=None, table=None
+) -> list[Constraint]:
+    """`--max-latency DEVICE:MS` from HW-NAS-Bench."""
+    if not spec:
+        return []
+    device, limit = parse_latency_limit(spec)
+    return [table_latency(space, dataset, device, data_root, table).limit(limit)]
 
 
 def build_constraints(
@@ -118,6 +162,14 @@ def build_constraints(
     max_params=None,
     max_latency: str | None = None,
     data_root=None,
+    latency: LatencySource | None = None,
+    max_latency_ms: float | None = None,
 ) -> list[Constraint]:
-    """Every hard limit of a search or a correlation, built in one place."""
-    return cost_constraints(costs, max_flops, max_params) + latency_constraints(space, dataset, max_latency, data_root)
+    """Every hard limit of a search or a correlation, built in one place: `max_latency` is a HW-NAS-Bench
+    DEVICE:MS; `max_latency_ms` limits the given latency source (measured, or a device's table)."""
+    out = cost_constraints(costs, max_flops, max_params)
+    if max_latency_ms is not None:
+        if latency is None:
+            raise ZeronasError("--max-latency-ms needs a latency source")
+        return out + [latency.limit(check_latency_ms(max_latency_ms))]
+    return out + latency_constraints(space, dataset, max_latency, data_root)

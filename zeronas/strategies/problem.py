@@ -21,6 +21,7 @@ from zeronas.scoring.scores import Scores
 from zeronas.spaces.base import SearchSpace
 from zeronas.strategies.combine import get_combiner
 from zeronas.strategies.constraints import Constraint, check_satisfiable
+from zeronas.strategies.objectives import Objective
 
 MAX_SAMPLING_TRIES = 20_000
 
@@ -90,6 +91,7 @@ class SearchProblem:
     combine: str = "freerea"
     clock: WallClock | SimulatedClock = field(default_factory=WallClock)
     on_progress: Callable[[SearchProblem], None] | None = None
+    objectives: list[Objective] = field(default_factory=list)  # what a multi-objective strategy trades off
 
     def __post_init__(self):
         missing = [p for p in self.fitness_proxies if p not in self.scorer.proxy_names]
@@ -184,3 +186,22 @@ class SearchProblem:
         if not pool:
             raise ZeronasError("the search scored no architecture")
         return pool[int(np.argmax(self.fitness(pool)))]
+
+    def objective_matrix(self, evaluations: list[Evaluation], split_score: bool = False) -> np.ndarray:
+        """One row per evaluation, one column per objective, every column to be MINIMISED (maximised ones are
+        negated; NaN/-inf scores become +inf: worst). The score is the combined score normalised over the whole
+        history, so a row's value does not depend on which group it is compared in; `split_score` gives one
+        column per fitness proxy instead (each maximised), as TF-MOENAS optimises its proxies separately."""
+        objectives = self.objectives or [Objective("score", True, lambda arch: math.nan)]
+        combined = dict(zip((e.key for e in self.history), self.fitness(self.history)))
+        columns = []
+        for objective in objectives:
+            if objective.name == "score" and split_score:
+                columns += [[-e.scores.values[p] for e in evaluations] for p in self.fitness_proxies]
+            elif objective.name == "score":
+                columns.append([-combined[e.key] for e in evaluations])
+            else:
+                sign = -1.0 if objective.maximise else 1.0
+                columns.append([sign * objective.value(e.arch) for e in evaluations])
+        matrix = np.array(columns, dtype=np.float64).T.reshape(len(evaluations), len(columns))
+        return np.where(np.isfinite(matrix), matrix, np.inf)
