@@ -111,6 +111,7 @@ class SearchResult:
     optimum_arch: str | None = None
     regret: float | None = None
     exported: dict[str, str] = field(default_factory=dict)
+    export_check: dict = field(default_factory=dict)  # ONNX Runtime vs PyTorch on real images (`--export`)
     written: dict[str, str] = field(default_factory=dict)  # result.json, front.csv, front.png (`--out`)
     latency_device: str | None = None  # 'torch', 'onnxruntime' (measured here) or a HW-NAS-Bench device
     latency_source: str | None = None  # how it was obtained: 'HW-NAS-Bench' or the measuring machine
@@ -234,18 +235,14 @@ class Study:
         settings = LatencySettings(
             backend=backend, batch=config.latency_batch, runs=config.latency_runs, threads=config.latency_threads
         )
-        meter = LatencyMeter(self.space, self.info, settings)
-        if config.store:
-            meter = LatencyMeter(
-                self.space,
-                self.info,
-                settings,
-                cache=self.open_store().latency_cache(
-                    meter.fingerprint, self.space.name, self.info.name, self.info.resolution
-                ),
-            )
+        meter = LatencyMeter(self.space, self.info, settings, cache=self.open_store() if config.store else None)
         self.meters.append(meter)
-        return LatencySource(backend, meter.ms, described=f"measured here, {meter.fingerprint}")
+        d = meter.device()
+        described = (
+            f"measured on this machine ({d['cpu']}, {d['logical_cores']} cores): {backend}, batch {d['batch']}, "
+            f"{d['threads']} thread(s), median of {settings.runs}; device {meter.fingerprint}"
+        )
+        return LatencySource(backend, meter.ms, described=described)
 
     def source(self, config: SearchConfig):
         """Where scores come from: the benchmark's training results, a score table, or live scoring."""
@@ -298,6 +295,7 @@ class Study:
             settings,
             str(config.data_root) if config.data_root else None,
             str(config.images) if config.images else None,
+            self.info.resolution if config.images else None,
         )
         scorer.executor = make_executor(spec, config.backend, config.workers, scorer=scorer, address=config.address)
         self._closers.append(scorer.executor.close)
@@ -405,6 +403,9 @@ class Study:
         # objective values as reported (natural sign); the strategy saw the same values, minimised
         matrix = problem.objective_matrix(history) * np.where(maximise, -1.0, 1.0)
         front = pareto_front(matrix, maximise)
+        costs = [k for k, up in enumerate(maximise) if not up]
+        if costs:  # listed from the cheapest, as the trade-off is read
+            front.sort(key=lambda i: (matrix[i, costs[0]], i))
         first = matrix[front, 0] * (1 if maximise[0] else -1)
         chosen = front[int(np.argmax(first))]
         ranked = [

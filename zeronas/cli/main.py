@@ -45,22 +45,42 @@ def search(
     time_budget: Optional[float] = typer.Option(
         None, "--time-budget", help="Seconds of search (simulated with --tabular)."
     ),
-    strategy: str = typer.Option("freerea", help="freerea | rea | random | naswot-rank | reinforce."),
+    strategy: str = typer.Option(
+        "freerea", help="freerea | rea | random | naswot-rank | reinforce | nsga2 | tf-moenas."
+    ),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
     max_flops: Optional[str] = typer.Option(
         None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."
     ),
     max_params: Optional[str] = typer.Option(None, help="Limit on parameters, e.g. 8e5 or 0.8M."),
     max_latency: Optional[str] = typer.Option(None, help="HW-NAS-Bench latency limit DEVICE:MS, e.g. edgegpu:5."),
+    max_latency_ms: Optional[float] = typer.Option(
+        None, "--max-latency-ms", help="Latency limit in ms, on the --latency source (measured here by default)."
+    ),
+    latency: Optional[str] = typer.Option(
+        None,
+        help="Where latency comes from: torch | onnxruntime (measured on this machine, cached in --store) "
+        "or a HW-NAS-Bench device (pixel3, edgegpu, ...; NATS-Bench cells).",
+    ),
+    latency_batch: int = typer.Option(1, help="Measured latency: images per forward pass."),
+    latency_threads: int = typer.Option(1, help="Measured latency: intra-op threads (fixed, for repeatable numbers)."),
+    latency_runs: int = typer.Option(20, help="Measured latency: timed runs after 5 warm-up runs; the median counts."),
     proxies: list[str] = typer.Option(
-        list(FREEREA_PROXIES),
+        [],
         "--proxy",
         "--proxies",
-        help="Proxies combined into the score (repeat the option, or comma-separate).",
+        help=f"Proxies combined into the score (repeat the option, or comma-separate; "
+        f"default {','.join(FREEREA_PROXIES)}, without skip on spaces that have no skip score).",
     ),
     combine: str = typer.Option("freerea", help="Score combination: freerea | rank."),
     objectives: list[str] = typer.Option(
-        ["score"], "--objective", "--objectives", help="Objectives of the Pareto front: score, params, flops, latency."
+        ["score"],
+        "--objective",
+        "--objectives",
+        help="Objectives of the Pareto front: score, params, flops, latency (what --strategy nsga2 trades off).",
+    ),
+    out_dir: Optional[str] = typer.Option(
+        None, "--out", help="Write result.json, and with two or more objectives front.csv and front.png, here."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     images: Optional[str] = typer.Option(None, "--images", help="Score on your own images: a folder of class folders."),
@@ -98,12 +118,17 @@ def search(
         budget=budget,
         seconds=time_budget,
         seed=seed,
-        proxies=tuple(split_list(proxies)),
+        proxies=tuple(split_list(proxies)) or None,
         combine=combine,
         objectives=tuple(split_list(objectives)),
         max_flops=max_flops,
         max_params=max_params,
         max_latency=max_latency,
+        max_latency_ms=max_latency_ms,
+        latency=latency,
+        latency_batch=latency_batch,
+        latency_threads=latency_threads,
+        latency_runs=latency_runs,
         images=images,
         resolution=resolution,
         top=top,
@@ -116,20 +141,23 @@ def search(
         address=address,
         device=device,
     )
-    if export_dir:
-        writable_folder(export_dir)  # before the search, so a finished search is never lost to a bad folder
+    for folder in (export_dir, out_dir):
+        if folder:
+            writable_folder(folder)  # before the search, so a finished search is never lost to a bad folder
     with Study(config) as study, SearchProgress(err, budget, time_budget) as progress:
         result = study.run(on_progress=progress.update)
     if export_dir:
         from zeronas.export import export
 
-        onnx_ok = True
-        try:
-            import onnx  # noqa: F401
-        except ImportError:
-            onnx_ok = False
-        written = export(space, result.arch, dataset, export_dir, onnx_ok, study.info)
+        images = study.images[0] if study.images else None  # the user's images check the ONNX file
+        written = export(space, result.arch, dataset, export_dir, True, study.info, images=images)
+        if written.check:
+            result.export_check = dict(written.check)
         result.exported = {k: str(v) for k, v in written.items()}
+    if out_dir:
+        from zeronas.report import write_result
+
+        result.written = {k: str(v) for k, v in write_result(result, out_dir).items()}
     if as_json:
         out.print_json(json.dumps(result.to_dict(), default=str))
     else:
@@ -183,12 +211,19 @@ def _print_report(r) -> None:
             rows.append(("pareto", f"{c.arch}  {values}{acc}"))
     for name, value in r.best.measured.items():
         if name.startswith("latency:"):
-            rows.append((name, f"{value:.3f} ms (limit {r.constraints[name]:g} ms, HW-NAS-Bench)"))
+            rows.append((name, f"{value:.3f} ms (limit {r.constraints[name]:g} ms, {r.latency_source})"))
+    if "latency" in r.objectives and "latency" not in " ".join(r.best.measured):
+        rows.append((f"latency:{r.latency_device}", f"{r.best.objectives['latency']:.3f} ms ({r.latency_source})"))
     if len(r.top) > 1:
         for rank, c in enumerate(r.top, start=1):
             acc = f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""
             rows.append((f"top {rank}", f"{c.arch}  score={c.combined:.6g}{acc}"))
     rows += [(f"{kind} model", path) for kind, path in r.exported.items()]
+    if r.export_check:
+        c = r.export_check
+        rows.append(("onnx check", f"max |Δ| = {c['max_abs_diff']:.2g} on {c['images']} images vs PyTorch"))
+        rows.append(("onnx latency", f"{c['ort_latency_ms']:.3f} ms (ONNX Runtime, batch 1, 1 thread)"))
+    rows += [(kind, path) for kind, path in r.written.items()]
     for key, value in rows:  # one line each, never wrapped: architecture strings are copied and piped
         out.print(f"{key:<17}{value}", soft_wrap=True, highlight=False, markup=False)
 
@@ -205,6 +240,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "zeronas.cli.precompute",
     "zeronas.cli.bench",
     "zeronas.cli.runs",
+    "zeronas.cli.train",
 )
 
 

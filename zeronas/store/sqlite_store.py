@@ -36,12 +36,23 @@ CREATE TABLE IF NOT EXISTS trajectory (
     arch TEXT NOT NULL, clock REAL NOT NULL, cached INTEGER NOT NULL, PRIMARY KEY (run_id, step)
 );
 """
-_OURS = {"meta", "scores", "runs", "trajectory", "sqlite_sequence"}
+# Latencies measured on a device (zeronas.hardware) came later under the same schema version. The table is
+# created when a store first holds a latency, so older stores keep working and a store that never measured
+# one stays readable by zeronas versions that do not know the table.
+_LATENCY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS latencies (
+    fingerprint TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, num_classes INTEGER NOT NULL,
+    resolution INTEGER NOT NULL, arch_key TEXT NOT NULL, ms REAL NOT NULL, measured REAL NOT NULL,
+    PRIMARY KEY (fingerprint, space, dataset, num_classes, resolution, arch_key)
+);
+"""
+_OURS = {"meta", "scores", "runs", "trajectory", "latencies", "sqlite_sequence"}
 
 
 class ScoreStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._has_latencies = False  # the latencies table is created on first use
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -216,6 +227,45 @@ class ScoreStore:
     def scores_cache(self, space: str, dataset: str, settings: str, proxies: list[str]) -> StoreCache:
         return StoreCache(self, space, dataset, settings, list(proxies))
 
+    # -- measured latencies (zeronas.hardware.LatencyMeter) --------------------------------------------------
+    def _latencies(self) -> sqlite3.Connection:
+        if not self._has_latencies:
+            self.db.executescript(_LATENCY_SCHEMA)
+            self._has_latencies = True
+        return self.db
+
+    def get_latency(
+        self, fingerprint: str, space: str, dataset: str, resolution: int, num_classes: int, arch_key: str
+    ) -> float | None:
+        row = (
+            self._latencies()
+            .execute(
+                "SELECT ms FROM latencies WHERE fingerprint=? AND space=? AND dataset=? AND num_classes=?"
+                " AND resolution=? AND arch_key=?",
+                (fingerprint, space, dataset, num_classes, resolution, arch_key),
+            )
+            .fetchone()
+        )
+        return None if row is None else float(row[0])
+
+    def put_latency(
+        self, fingerprint: str, space: str, dataset: str, resolution: int, num_classes: int, arch_key: str, ms: float
+    ) -> None:
+        """One measurement, committed at once (autocommit: a single statement)."""
+        self._latencies().execute(
+            "INSERT OR REPLACE INTO latencies (fingerprint, space, dataset, num_classes, resolution, arch_key, ms,"
+            " measured) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (fingerprint, space, dataset, num_classes, resolution, arch_key, float(ms), time.time()),
+        )
+
+    def latency_cache(
+        self, fingerprint: str, space: str, dataset: str, resolution: int, num_classes: int = 0
+    ) -> LatencyCache:
+        """The stored latencies of one device fingerprint and task as a mapping canonical key -> ms (a
+        LatencyMeter's cache). num_classes sets the classifier width; 0 = not recorded."""
+        self._latencies()
+        return LatencyCache(self, fingerprint, space, dataset, resolution, num_classes)
+
     def close(self) -> None:
         self.db.close()
 
@@ -245,6 +295,44 @@ class StoreCache(MutableMapping[str, Scores]):
     def __setitem__(self, key: str, scores: Scores) -> None:
         self.store.put(self.space, self.dataset, self.settings, key, scores)
         self._memory[key] = scores
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("the score store is append-only")
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+            return True
+        except KeyError:
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._memory)
+
+    def __len__(self) -> int:
+        return len(self._memory)
+
+
+class LatencyCache(MutableMapping[str, float]):
+    """The store's latencies for a fixed (device fingerprint, space, dataset, classes, resolution): canonical
+    key -> milliseconds. Every value set is written (and committed) at once."""
+
+    def __init__(self, store: ScoreStore, fingerprint: str, space: str, dataset: str, resolution: int, num_classes):
+        self.store = store
+        self.where = (fingerprint, space, dataset, int(resolution), int(num_classes))
+        self._memory: dict[str, float] = {}
+
+    def __getitem__(self, key: str) -> float:
+        if key not in self._memory:
+            hit = self.store.get_latency(*self.where, key)
+            if hit is None:
+                raise KeyError(key)
+            self._memory[key] = hit
+        return self._memory[key]
+
+    def __setitem__(self, key: str, ms: float) -> None:
+        self.store.put_latency(*self.where, key, ms)
+        self._memory[key] = float(ms)
 
     def __delitem__(self, key: str) -> None:
         raise TypeError("the score store is append-only")
