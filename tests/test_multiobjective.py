@@ -94,3 +94,37 @@ def test_cli_writes_the_front_as_csv_and_png(tmp_path):
     assert front["latency"].is_monotonic_increasing and front["score"].is_monotonic_increasing
     assert (out / "front.png").read_bytes()[:4] == b"\x89PNG"
     assert "latency:edgegpu" in run.stdout and "HW-NAS-Bench" in run.stdout
+
+
+def test_measured_latency_search_on_the_macro_space_caches_by_device(tmp_path, shared):
+    images = shared / "datasets" / "cifar10-jpeg-small" / "train"
+    config = SearchConfig(
+        space="mobilenet-like",
+        images=str(images),
+        strategy="nsga2",
+        objectives=("score", "latency"),
+        max_latency_ms=60.0,
+        latency_runs=3,
+        budget=4,
+        proxies=("logsynflow",),
+        strategy_options={"population": 2},
+        store=str(tmp_path / "z.sqlite"),
+    )
+    first = search(config)
+    assert first.latency_device == "torch" and first.latency_measurements >= 4
+    assert "measured on this machine" in first.latency_source
+    for c in first.pareto:
+        assert 0 < c.objectives["latency"] <= 60.0 == first.constraints["latency:torch"]
+        assert c.measured["latency:torch"] == c.objectives["latency"]
+    again = search(config)  # same device fingerprint: every latency comes from the store
+    assert again.latency_measurements == 0
+    assert [c.objectives for c in again.pareto] == [c.objectives for c in first.pareto]
+
+
+def test_impossible_measured_limit_and_bad_strategy_settings_fail_before_searching():
+    with pytest.raises(ZeronasError, match="smallest cell already needs"):
+        search(space="mobilenet-like", budget=2, max_latency_ms=1e-4, latency_runs=2, proxies=("logsynflow",))
+    with pytest.raises(ZeronasError, match="no setting 'pop'"):
+        search(tabular=True, budget=5, strategy="nsga2", strategy_options={"pop": 3})
+    with pytest.raises(ZeronasError, match="thin twin"):
+        search(space="mobilenet-like", budget=2, strategy="tf-moenas", workers=1)

@@ -242,7 +242,7 @@ class Study:
             f"measured on this machine ({d['cpu']}, {d['logical_cores']} cores): {backend}, batch {d['batch']}, "
             f"{d['threads']} thread(s), median of {settings.runs}; device {meter.fingerprint}"
         )
-        return LatencySource(backend, meter.ms, described=described)
+        return LatencySource(backend, meter.ms, described=described, expensive=True)
 
     def source(self, config: SearchConfig):
         """Where scores come from: the benchmark's training results, a score table, or live scoring."""
@@ -350,6 +350,7 @@ class Study:
         recorder = self._recorder(config, source) if config.store else None
         if recorder:
             problem.on_progress = lambda p: (recorder.sync(p), on_progress and on_progress(p))
+        measured_before = sum(m.measured for m in self.meters)
         nonfinite_before = dict(source.nonfinite)
         reasons_before = dict(source.reasons)
         t0 = time.perf_counter()
@@ -364,6 +365,7 @@ class Study:
             result = self._result(
                 config, problem, constraints, time.perf_counter() - t0, source, nonfinite_before, reasons_before
             )
+            result.latency_measurements -= measured_before
             result.interrupted = interrupted
         except BaseException as exc:
             if recorder:
@@ -376,8 +378,11 @@ class Study:
     def proxies(self, config: SearchConfig, strategy=None) -> tuple[str, ...]:
         """The proxies a run computes: the given ones, or FreeREA's (without the skip score on a space that has
         none), plus any the strategy ranks by."""
+        own = tuple(getattr(strategy, "fitness", None) or ())
+        if not config.proxies and own:  # a strategy with its own signal computes only that
+            return own
         names = config.proxies or tuple(p for p in FREEREA_PROXIES if p != "skip" or self.space.capabilities.skip_score)
-        return tuple(dict.fromkeys([*names, *(getattr(strategy, "fitness", None) or ())]))
+        return tuple(dict.fromkeys([*names, *own]))
 
     def objectives(self, config: SearchConfig):
         from zeronas.strategies.objectives import build_objectives
@@ -440,9 +445,11 @@ class Study:
             images=str(Path(config.images).resolve()) if config.images else None,
             problem=problem,
         )
-        if "latency" in config.objectives or any(c.name.startswith("latency:") for c in constraints):
+        if config.latency or "latency" in config.objectives or any(c.name.startswith("latency:") for c in constraints):
             latency = self.latency(config)
             result.latency_device, result.latency_source = latency.device, latency.described
+            for c in {id(c): c for c in [result.best, *result.pareto, *result.top]}.values():
+                c.measured.setdefault(latency.name, float(latency.measure(self.space.parse(c.arch))))
             result.latency_measurements = sum(m.measured for m in self.meters)
         if self.ground_truth is not None:
             result.benchmark = self.ground_truth.label

@@ -48,6 +48,9 @@ def search(
     strategy: str = typer.Option(
         "freerea", help="freerea | rea | random | naswot-rank | reinforce | nsga2 | tf-moenas."
     ),
+    strategy_option: list[str] = typer.Option(
+        [], "--strategy-option", help="A strategy setting KEY=VALUE, e.g. population=30 (repeatable)."
+    ),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
     max_flops: Optional[str] = typer.Option(
         None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."
@@ -115,6 +118,7 @@ def search(
         space=space,
         dataset=dataset,
         strategy=strategy,
+        strategy_options=parse_settings(strategy_option),
         budget=budget,
         seconds=time_budget,
         seed=seed,
@@ -150,7 +154,7 @@ def search(
         from zeronas.export import export
 
         images = study.images[0] if study.images else None  # the user's images check the ONNX file
-        written = export(space, result.arch, dataset, export_dir, True, study.info, images=images)
+        written = export(space, result.arch, dataset, export_dir, True, study.info, images=images, data_root=data_root)
         if written.check:
             result.export_check = dict(written.check)
         result.exported = {k: str(v) for k, v in written.items()}
@@ -165,6 +169,20 @@ def search(
     if result.interrupted:
         err.print(f"zeronas: interrupted: the best of the {result.scored} architectures scored so far", highlight=False)
         raise typer.Exit(130)
+
+
+def parse_settings(items: list[str]) -> dict:
+    """KEY=VALUE pairs; values read as JSON numbers/booleans where they parse, else kept as text."""
+    settings = {}
+    for item in split_list(items):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ZeronasError(f"cannot read strategy setting {item!r}: use KEY=VALUE, e.g. population=30")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key.strip()] = value.strip()
+    return settings
 
 
 def split_list(values: list[str]) -> list[str]:
@@ -211,9 +229,8 @@ def _print_report(r) -> None:
             rows.append(("pareto", f"{c.arch}  {values}{acc}"))
     for name, value in r.best.measured.items():
         if name.startswith("latency:"):
-            rows.append((name, f"{value:.3f} ms (limit {r.constraints[name]:g} ms, {r.latency_source})"))
-    if "latency" in r.objectives and "latency" not in " ".join(r.best.measured):
-        rows.append((f"latency:{r.latency_device}", f"{r.best.objectives['latency']:.3f} ms ({r.latency_source})"))
+            limit = f"limit {r.constraints[name]:g} ms, " if name in r.constraints else ""
+            rows.append((name, f"{value:.3f} ms ({limit}{r.latency_source})"))
     if len(r.top) > 1:
         for rank, c in enumerate(r.top, start=1):
             acc = f"  test {c.test_acc:.2f} %" if c.test_acc is not None else ""

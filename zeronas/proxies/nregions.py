@@ -25,24 +25,33 @@ def _thin_network(inp: ProxyInput, gen: torch.Generator) -> nn.Module:
     return init_weights(inp.space.build_model(inp.arch, inp.dataset.num_classes), gen)  # full width
 
 
-def nregions(inp: ProxyInput) -> float:
-    gen = fingerprint_generator(inp.model)
-    net = _thin_network(inp, gen).train()  # a small CPU network, whatever device the batch is on
-    images = inp.images.cpu()
-    n, _, h, w = images.shape
-    pick = torch.randint(n, (SAMPLES,), generator=gen)
-    top = torch.randint(h - CROP + 1, (SAMPLES,), generator=gen)
-    left = torch.randint(w - CROP + 1, (SAMPLES,), generator=gen)
-    rows = torch.arange(CROP)
-    x = images[
+def random_crops(
+    images: torch.Tensor, samples: int, crop: int, gen: torch.Generator, channels: int | None = None
+) -> torch.Tensor:
+    """`samples` random crop×crop patches of random images of the batch (samples×C×crop×crop); with `channels`
+    fewer than the images have, each patch keeps that many of them, drawn at random (TE-NAS's RandChannel)."""
+    n, c, h, w = images.shape
+    pick = torch.randint(n, (samples,), generator=gen)
+    top = torch.randint(h - crop + 1, (samples,), generator=gen)
+    left = torch.randint(w - crop + 1, (samples,), generator=gen)
+    if channels is None or channels >= c:
+        chosen = torch.arange(c)[None, :].expand(samples, c)
+    else:
+        chosen = torch.rand(samples, c, generator=gen).argsort(dim=1)[:, :channels].sort(dim=1).values
+    rows = torch.arange(crop)
+    return images[
         pick[:, None, None, None],
-        torch.arange(3)[None, :, None, None],
+        chosen[:, :, None, None],
         (top[:, None] + rows)[:, None, :, None],
         (left[:, None] + rows)[:, None, None, :],
     ]
+
+
+def relu_codes(net: nn.Module, x: torch.Tensor) -> np.ndarray:
+    """One row per input: the on/off state of every ReLU unit of `net` in one forward pass of the batch x."""
     codes: list[np.ndarray] = []
     handles = [
-        m.register_forward_hook(lambda _m, _i, out: codes.append((out > 0).reshape(SAMPLES, -1).numpy()))
+        m.register_forward_hook(lambda _m, _i, out: codes.append((out > 0).reshape(len(x), -1).cpu().numpy()))
         for m in net.modules()
         if isinstance(m, nn.ReLU)
     ]
@@ -52,5 +61,16 @@ def nregions(inp: ProxyInput) -> float:
     finally:
         for h_ in handles:
             h_.remove()
-    patterns = np.packbits(np.concatenate(codes, axis=1), axis=1)
-    return float(len(np.unique(patterns, axis=0)))
+    return np.concatenate(codes, axis=1)
+
+
+def count_patterns(codes: np.ndarray) -> int:
+    """The number of distinct rows (activation patterns) of a boolean code matrix."""
+    return len(np.unique(np.packbits(codes, axis=1), axis=0))
+
+
+def nregions(inp: ProxyInput) -> float:
+    gen = fingerprint_generator(inp.model)
+    net = _thin_network(inp, gen).train()  # a small CPU network, whatever device the batch is on
+    x = random_crops(inp.images.cpu(), SAMPLES, CROP, gen)
+    return float(count_patterns(relu_codes(net, x)))

@@ -35,6 +35,7 @@ class Constraint:
     measure: Callable[[Hashable], float]
     unit: str = ""
     least: float | None = None  # the space's minimum where the smallest cell is not it (measured latency)
+    expensive: bool = False  # measuring runs the network (latency on this machine): sampling tries fewer draws
 
     def ok(self, arch) -> bool:
         return self.measure(arch) <= self.limit
@@ -99,13 +100,14 @@ class LatencySource:
     measure: Callable[[Hashable], float]
     least: float | None = None  # the space's fastest, where the smallest cell is not it (tables)
     described: str = ""  # for reports: 'HW-NAS-Bench' or the measuring machine
+    expensive: bool = False  # measured by running each network
 
     @property
     def name(self) -> str:
         return f"latency:{self.device}"
 
     def limit(self, ms: float) -> Constraint:
-        return Constraint(self.name, ms, self.measure, "ms", least=self.least)
+        return Constraint(self.name, ms, self.measure, "ms", least=self.least, expensive=self.expensive)
 
 
 def parse_latency_limit(spec: str) -> tuple[str, float]:

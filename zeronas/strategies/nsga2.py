@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 
+from zeronas.errors import ZeronasError
 from zeronas.strategies.problem import Evaluation, SearchProblem
 
 
@@ -67,7 +68,7 @@ class NSGA2:
 
 class TFMoenas(NSGA2):
     """TF-MOENAS (Do & Luong, 2021): NSGA-II on the NTK condition number and the number of linear regions as
-    separate objectives, plus FLOPs."""
+    separate objectives, plus FLOPs. The result's front is reported over (combined score of the two, FLOPs)."""
 
     name = "tf-moenas"
     fitness = ("ntk", "nregions")
@@ -75,3 +76,11 @@ class TFMoenas(NSGA2):
 
     def __init__(self, population: int = 20, crossover: float = 0.9):
         super().__init__(population, crossover, split_score=True)
+
+    def run(self, problem: SearchProblem, rng: random.Random) -> Evaluation:
+        if not problem.space.capabilities.thin_twin:
+            raise ZeronasError(
+                f"tf-moenas counts linear regions on a thin twin of each network, which {problem.space.name} "
+                "does not define; use --strategy nsga2"
+            )
+        return super().run(problem, rng)

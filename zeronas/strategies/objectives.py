@@ -1,7 +1,8 @@
 """What a search optimises: the combined score (maximised) and costs (minimised), as named objectives.
 
 A strategy sees them through `SearchProblem.objective_matrix` (every column minimised), and the result's
-Pareto front is taken over the same objectives, so a multi-objective search and its report agree.
+Pareto front is taken over the same objectives, so a multi-objective search and its report agree (TF-MOENAS
+breeds on its proxies as separate objectives; its report combines them into the score).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from zeronas.strategies.constraints import Constraint, check_satisfiable
 from zeronas.strategies.objectives import Objective
 
 MAX_SAMPLING_TRIES = 20_000
+MAX_MEASURED_TRIES = 300  # when a limit is measured by running each network (latency on this machine)
 
 
 class ScoreSource(Protocol):
@@ -131,12 +132,17 @@ class SearchProblem:
         return all(c.ok(arch) for c in self.constraints)
 
     def sample_feasible(self, rng: random.Random) -> Hashable:
-        for _ in range(MAX_SAMPLING_TRIES):
+        measured = any(c.expensive for c in self.constraints)
+        tries = MAX_MEASURED_TRIES if measured else MAX_SAMPLING_TRIES
+        for _ in range(tries):
             arch = self.space.sample(rng)
             if self.feasible(arch):
                 return arch
         limits = ", ".join(f"{c.name} <= {c.limit:g}" for c in self.constraints)
-        raise ZeronasError(f"no feasible architecture found in {MAX_SAMPLING_TRIES} random draws under {limits}")
+        why = " (each draw's latency was measured)" if measured else ""
+        raise ZeronasError(
+            f"no feasible architecture found in {tries} random draws under {limits}{why}; relax the limit"
+        )
 
     def feasible_variant(self, make: Callable[[], Hashable], tries: int = 50) -> Hashable | None:
         """First feasible result of make() (a mutation, a crossover), or None."""
