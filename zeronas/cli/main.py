@@ -46,7 +46,7 @@ def search(
         None, "--time-budget", help="Seconds of search (simulated with --tabular)."
     ),
     strategy: str = typer.Option(
-        "freerea", help="freerea | rea | random | naswot-rank | reinforce | nsga2 | tf-moenas."
+        "freerea", help="freerea | rea | random | naswot-rank | reinforce | nsga2 | tf-moenas | te-nas."
     ),
     strategy_option: list[str] = typer.Option(
         [], "--strategy-option", help="A strategy setting KEY=VALUE, e.g. population=30 (repeatable)."

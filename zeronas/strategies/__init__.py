@@ -20,7 +20,9 @@ STRATEGIES.add(
     "nsga2", NSGA2, summary="Deb et al. 2002: multi-objective evolution over the --objectives (pymoo sorting)"
 )
 STRATEGIES.add("tf-moenas", TFMoenas, summary="Do & Luong 2021: NSGA-II on NTK condition, linear regions and FLOPs")
-STRATEGIES.add("te-nas", TENAS, summary="Chen et al. 2021: prune the all-ops supernet by NTK condition and linear regions")
+STRATEGIES.add(
+    "te-nas", TENAS, summary="Chen et al. 2021: prune the all-ops supernet by NTK condition and linear regions"
+)
 STRATEGIES.add("naswot-rank", NaswotRank, summary="Mellor et al. 2021: N random cells ranked by NASWOT alone")
 
 

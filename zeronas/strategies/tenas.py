@@ -196,7 +196,9 @@ class TENAS:
                 ntk_runs[c].append(_change(base, kappa(full, _without(active, *c), batch), self.precision))
             thin = SuperNetwork(num_classes, active, channels=1, cells_per_stage=1, stages=1, stem=False)
             thin = init_weights(thin, gen).train()
-            crops = [random_crops(images, self.region_batch, self.crop, gen, channels=1) for _ in range(self.region_batches)]
+            crops = [
+                random_crops(images, self.region_batch, self.crop, gen, channels=1) for _ in range(self.region_batches)
+            ]
             base = regions(thin, active, crops)
             for c in candidates:
                 region_runs[c].append(_change(base, regions(thin, _without(active, *c), crops), self.precision))
