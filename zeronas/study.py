@@ -246,6 +246,8 @@ class Study:
 
     def source(self, config: SearchConfig):
         """Where scores come from: the benchmark's training results, a score table, or live scoring."""
+        if not config.proxies:
+            config = replace(config, proxies=self.proxies(config))
         key = (
             ("training",)
             if config.signal == "training"

@@ -239,7 +239,9 @@ class LatencyMeter:
         self.fingerprint = device_fingerprint(self.settings)
         self.measured = 0
         self._memory: dict[str, float] = {}
-        if cache is not None and hasattr(cache, "latency_cache"):  # a ScoreStore
+        from zeronas.store.sqlite_store import ScoreStore
+
+        if isinstance(cache, ScoreStore):
             cache = cache.latency_cache(
                 self.fingerprint, space.name, dataset_info.name, dataset_info.resolution, dataset_info.num_classes
             )

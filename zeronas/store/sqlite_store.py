@@ -277,78 +277,79 @@ def versioned(proxies: list[str]) -> dict[str, str]:
     return {p: f"{p}@v{v}" for p, v in proxy_versions(proxies).items()}
 
 
-class StoreCache(MutableMapping[str, Scores]):
+class _AppendOnlyCache(MutableMapping):
+    """A read-through view of one slice of the store, remembered in memory; every value set is written (and
+    committed) at once. Subclasses say how one key is read (`_read`, None if absent) and written (`_write`)."""
+
+    def __init__(self):
+        self._memory: dict = {}
+
+    def _read(self, key: str):
+        raise NotImplementedError
+
+    def _write(self, key: str, value) -> None:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str):
+        if key not in self._memory:
+            hit = self._read(key)
+            if hit is None:
+                raise KeyError(key)
+            self._memory[key] = hit
+        return self._memory[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        self._write(key, value)
+        self._memory[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("the score store is append-only")
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+            return True
+        except KeyError:
+            return False
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._memory)
+
+    def __len__(self) -> int:
+        return len(self._memory)
+
+
+class StoreCache(_AppendOnlyCache):
     """The store seen as a Scorer cache: canonical key -> Scores for a fixed (space, dataset, settings, proxies)."""
 
     def __init__(self, store: ScoreStore, space: str, dataset: str, settings: str, proxies: list[str]):
+        super().__init__()
         self.store, self.space, self.dataset, self.settings, self.proxies = store, space, dataset, settings, proxies
-        self._memory: dict[str, Scores] = {}
 
-    def __getitem__(self, key: str) -> Scores:
-        if key not in self._memory:
-            hit = self.store.get(self.space, self.dataset, self.settings, key, self.proxies)
-            if hit is None:
-                raise KeyError(key)
-            self._memory[key] = hit
-        return self._memory[key]
+    def _read(self, key: str) -> Scores | None:
+        return self.store.get(self.space, self.dataset, self.settings, key, self.proxies)
 
-    def __setitem__(self, key: str, scores: Scores) -> None:
+    def _write(self, key: str, scores: Scores) -> None:
         self.store.put(self.space, self.dataset, self.settings, key, scores)
-        self._memory[key] = scores
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("the score store is append-only")
-
-    def __contains__(self, key) -> bool:
-        try:
-            self[key]
-            return True
-        except KeyError:
-            return False
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._memory)
-
-    def __len__(self) -> int:
-        return len(self._memory)
 
 
-class LatencyCache(MutableMapping[str, float]):
+class LatencyCache(_AppendOnlyCache):
     """The store's latencies for a fixed (device fingerprint, space, dataset, classes, resolution): canonical
-    key -> milliseconds. Every value set is written (and committed) at once."""
+    key -> milliseconds."""
 
     def __init__(self, store: ScoreStore, fingerprint: str, space: str, dataset: str, resolution: int, num_classes):
+        super().__init__()
         self.store = store
         self.where = (fingerprint, space, dataset, int(resolution), int(num_classes))
-        self._memory: dict[str, float] = {}
 
-    def __getitem__(self, key: str) -> float:
-        if key not in self._memory:
-            hit = self.store.get_latency(*self.where, key)
-            if hit is None:
-                raise KeyError(key)
-            self._memory[key] = hit
-        return self._memory[key]
+    def _read(self, key: str) -> float | None:
+        return self.store.get_latency(*self.where, key)
+
+    def _write(self, key: str, ms: float) -> None:
+        self.store.put_latency(*self.where, key, ms)
 
     def __setitem__(self, key: str, ms: float) -> None:
-        self.store.put_latency(*self.where, key, ms)
-        self._memory[key] = float(ms)
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("the score store is append-only")
-
-    def __contains__(self, key) -> bool:
-        try:
-            self[key]
-            return True
-        except KeyError:
-            return False
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._memory)
-
-    def __len__(self) -> int:
-        return len(self._memory)
+        super().__setitem__(key, float(ms))
 
 
 class _Transaction:

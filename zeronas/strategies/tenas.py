@@ -150,11 +150,11 @@ class TENAS:
         """(images N×3×H×W on the CPU, number of classes, torch device): the scorer's sample, else the dataset's."""
         import torch
 
-        from zeronas.data.datasets import get_dataset, load_sample
+        from zeronas.data.datasets import DatasetInfo, get_dataset, load_sample
 
         scorer = problem.scorer
         images, info = getattr(scorer, "images", None), getattr(scorer, "dataset", None)
-        if images is None or not hasattr(info, "num_classes"):  # a score table or training results: no images
+        if images is None or not isinstance(info, DatasetInfo):  # a score table or training results: no images
             if self.dataset is None:
                 raise ZeronasError(
                     "te-nas needs images, and this score source has none: search live, "

@@ -623,13 +623,11 @@ def benchmark_valid_acc_12ep(space: str, arch: str, dataset: str, data_root=None
     has such a column (NATS-Bench) for this dataset; None otherwise."""
     from zeronas.groundtruth import get_benchmark
 
-    if space != "nats-tss":
-        return None
     try:
         info = get_dataset(dataset)
     except ZeronasError:
         return None
     table = get_benchmark(space, None, data_root)
-    if table is None or not getattr(table.capabilities, "training_results", False):
+    if table is None or not table.capabilities.training_results or info.name not in table.capabilities.datasets:
         return None
     return float(table.row(arch)[table.column("valid_acc_12ep", info)])
