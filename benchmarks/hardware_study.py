@@ -148,8 +148,7 @@ def report(frame: pd.DataFrame, seeds: int, command: str) -> str:
         "simulated clock; accuracies are NATS-Bench's 200-epoch test accuracies, which the search never sees. "
         "See the script's docstring for the hypervolume normalisation and how a front member is picked under "
         "a limit. Latency limits are the 25th / 50th / 75th percentiles of the device's latency over the space. "
-        "`scored`: mean distinct cells a run scored (NSGA-II stops early once its population only proposes "
-        "cells already scored: 50 proposals per budgeted cell).",
+        "`scored`: mean distinct cells a run scored.",
         "",
         "## Hypervolume ratio of the found front (true accuracy × latency)",
         "",
