@@ -54,6 +54,13 @@ PROXIES.add(
     summary="#multiply-adds (M), torch.utils.flop_counter / 2",
 )
 PROXIES.add(
+    "layers",
+    deferred("arch_costs", "layers"),
+    kind="arch",
+    higher_is_better=True,
+    summary="#trainable conv/linear layers: the depth baseline (AZ-NAS, VKDNW comparisons)",
+)
+PROXIES.add(
     "grad_norm",
     deferred("grad_norm", "grad_norm"),
     kind="model",

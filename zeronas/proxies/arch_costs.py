@@ -22,3 +22,11 @@ def flops(inp: ProxyInput) -> float:
     """Millions of multiply-adds (NATS-Bench's 'FLOPs') for one input image."""
     model = inp.space.build_model(inp.arch, inp.dataset.num_classes)
     return count_flops(model, inp.dataset.resolution) / 1e6
+
+
+def layers(inp: ProxyInput) -> float:
+    """Number of trainable conv/linear layers: the trivial baseline several papers find rivals many proxies."""
+    from torch import nn
+
+    model = inp.space.build_model(inp.arch, inp.dataset.num_classes)
+    return float(sum(isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.requires_grad for m in model.modules()))

@@ -42,10 +42,31 @@ def rank_average(matrix) -> np.ndarray:
     return out
 
 
+def log_rank(matrix) -> np.ndarray:
+    """AZ-NAS's non-linear rule: Σ over proxies of log(rank / N), ranks 1 (worst) .. N (best) among the N rows
+    with finite values (ties share their average rank). A network must rank well on every proxy: one poor rank
+    costs more than a good one earns."""
+    m, ok = _finite_rows(matrix)
+    out = np.full(len(m), -np.inf)
+    if ok.any():
+        from scipy.stats import rankdata
+
+        n = int(ok.sum())
+        out[ok] = np.sum([np.log(rankdata(col) / n) for col in m[ok].T], axis=0)
+    return out
+
+
 COMBINERS: Registry[Callable[[np.ndarray], np.ndarray]] = Registry("score combination")
-COMBINERS.add("freerea", freerea, summary="FreeREA: max-|value| normalised sum minus std across proxies")
-COMBINERS.add("rank", rank_average, summary="mean of per-proxy ranks over the population")
+# pool: what a search normalises over — 'group' (the networks compared, FreeREA's choice) or 'history' (every
+# network scored so far: ranks need a fixed pool so that evolution compares like with like)
+COMBINERS.add("freerea", freerea, summary="FreeREA: max-|value| normalised sum minus std across proxies", pool="group")
+COMBINERS.add("rank", rank_average, summary="mean of per-proxy ranks over everything scored so far", pool="history")
+COMBINERS.add("log-rank", log_rank, summary="AZ-NAS: Σ log(rank/N) over everything scored so far", pool="history")
 
 
 def get_combiner(name: str) -> Callable[[np.ndarray], np.ndarray]:
     return COMBINERS.get(name)
+
+
+def combiner_pool(name: str) -> str:
+    return COMBINERS.entry(name).meta.get("pool", "group")

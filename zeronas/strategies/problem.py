@@ -19,7 +19,7 @@ import numpy as np
 from zeronas.errors import ZeronasError
 from zeronas.scoring.scores import Scores
 from zeronas.spaces.base import SearchSpace
-from zeronas.strategies.combine import get_combiner
+from zeronas.strategies.combine import combiner_pool, get_combiner
 from zeronas.strategies.constraints import Constraint, check_satisfiable
 from zeronas.strategies.objectives import Objective
 
@@ -103,6 +103,8 @@ class SearchProblem:
             )
         self._columns = [self.scorer.proxy_names.index(p) for p in self.fitness_proxies]
         self._combiner = get_combiner(self.combine)
+        self._over_history = combiner_pool(self.combine) == "history"
+        self._history_fitness: tuple[int, dict] = (-1, {})
         check_satisfiable(self.space, self.constraints)
         self.history: list[Evaluation] = []
         self.by_key: dict[str, Evaluation] = {}
@@ -179,9 +181,19 @@ class SearchProblem:
         return [self.by_key[self.space.canonical_key(a)] for a in archs if self.space.canonical_key(a) in self.by_key]
 
     def fitness(self, evaluations: list[Evaluation]) -> np.ndarray:
-        """Combined score of each evaluation, normalised over exactly this group."""
+        """Combined score of each evaluation, normalised over exactly this group — or, for a rank rule
+        (pool 'history'), over everything scored so far, so that a population compares stable values."""
         if not evaluations:
             return np.zeros(0)
+        if self._over_history and all(e.key in self.by_key for e in evaluations):
+            if self._history_fitness[0] != len(self.history):
+                values = self._combine(self.history)
+                self._history_fitness = (len(self.history), dict(zip((e.key for e in self.history), values)))
+            table = self._history_fitness[1]
+            return np.array([table[e.key] for e in evaluations])
+        return self._combine(evaluations)
+
+    def _combine(self, evaluations: list[Evaluation]) -> np.ndarray:
         matrix = np.array([[e.scores.values[p] for p in self.fitness_proxies] for e in evaluations])
         return self._combiner(matrix)
 
@@ -191,7 +203,7 @@ class SearchProblem:
         pool = self.history if evaluations is None else evaluations
         if not pool:
             raise ZeronasError("the search scored no architecture")
-        return pool[int(np.argmax(self.fitness(pool)))]
+        return pool[int(np.argmax(self._combine(pool)))]  # a prefix is what had been scored then
 
     def objective_matrix(self, evaluations: list[Evaluation], split_score: bool = False) -> np.ndarray:
         """One row per evaluation, one column per objective, every column to be MINIMISED (maximised ones are
