@@ -131,6 +131,50 @@ PROXIES.add(
     summary="Li et al. 2023 (ZiCo): Σ log Σ mean|g|/std(g) over 2 mini-batches",
 )
 
+PROXIES.add(
+    "swap",
+    deferred("swap", "swap"),
+    kind="model",
+    higher_is_better=True,
+    summary="Peng et al. 2024 (SWAP): distinct sample-wise ReLU patterns, 16 real images",
+)
+PROXIES.add(
+    "swap_reg",
+    deferred("swap", "swap_reg"),
+    kind="model",
+    higher_is_better=True,
+    summary="Peng et al. 2024: SWAP·exp(-(params_M-1.5)²/1.5), size-regularised (constants ours)",
+)
+PROXIES.add(
+    "meco",
+    deferred("meco", "meco"),
+    kind="model",
+    higher_is_better=True,
+    summary="Jiang et al. 2023 (MeCo): Σ λ_min of channel correlations, one real image",
+)
+
+PROXIES.add(
+    "az_expressivity",
+    deferred("aznas", "az_expressivity"),
+    kind="model",
+    higher_is_better=True,
+    summary="Lee & Ham 2024 (AZ-NAS): Σ entropy of block-feature covariance spectra, Gaussian input",
+)
+PROXIES.add(
+    "az_progressivity",
+    deferred("aznas", "az_progressivity"),
+    kind="model",
+    higher_is_better=True,
+    summary="Lee & Ham 2024 (AZ-NAS): min increase of block-feature isotropy between consecutive blocks",
+)
+PROXIES.add(
+    "az_trainability",
+    deferred("aznas", "az_trainability"),
+    kind="model",
+    higher_is_better=True,
+    summary="Lee & Ham 2024 (AZ-NAS): mean -σ-1/σ+2 over blocks, σ = block Jacobian spectral norm",
+)
+
 
 def get_proxies(names: str | list[str] | tuple[str, ...]) -> list[Proxy]:
     if isinstance(names, str):
