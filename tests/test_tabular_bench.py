@@ -102,8 +102,9 @@ def test_naswot_rank_returns_the_best_naswot_seen(nats):
     best = NaswotRank(samples=60).run(problem, random.Random(3))
     assert problem.scored <= 60 and problem.clock.now() == problem.scored
     assert best.scores.values["naswot"] == max(e.scores.values["naswot"] for e in problem.history)
-    with pytest.raises(ZeronasError, match="ranks by proxy 'naswot', which it does not compute"):
-        search(strategy="naswot-rank", proxies=("skip",), tabular=True, budget=5)
+    # the strategy's own signal is always computed, beside the proxies asked for
+    result = search(strategy="naswot-rank", proxies=("skip",), tabular=True, budget=5)
+    assert set(result.scores) == {"skip", "naswot"}
 
 
 def test_export_refuses_an_incomplete_store(nats, tmp_path):
