@@ -56,16 +56,16 @@ def test_pruning_rule_sums_dense_ranks_and_breaks_ties_by_the_ntk_order():
 
 def test_tiny_tenas_run_is_a_valid_seeded_cell(nats):
     config = SearchConfig(strategy="te-nas", proxies=("skip",), workers=1, strategy_options=TINY, seed=2)
-    a, b = search(config), search(config)
+    a = search(config)
     arch = nats.parse(a.arch)
     assert len(arch) == len(EDGES) and set(arch) <= set(OPS[1:])  # one op per edge; `none` pruned first
-    assert a.arch == b.arch and a.scored == 1 and a.test_acc is not None
+    assert a.scored == 1 and a.test_acc is not None
     # 3 rounds, one op off every edge each; supernet + its minus-one-op variants: (1+24) + (1+18) + (1+12)
     strategy = TENAS(**TINY)
     problem = a.problem
     problem.history.clear()
     problem.by_key.clear()
-    assert strategy.run(problem, random.Random(2)).arch == arch
+    assert strategy.run(problem, random.Random(2)).arch == arch  # seeded: the same cell again
     assert [len(r["pruned"]) for r in strategy.trace] == [6, 6, 6]
     assert [r["supernets"] for r in strategy.trace] == [25, 19, 13] and "3 rounds" in strategy.summary()
 
