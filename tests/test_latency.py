@@ -11,13 +11,13 @@ import torch
 from zeronas.data.datasets import get_dataset
 from zeronas.errors import ZeronasError
 from zeronas.hardware import latency
+from zeronas.hardware.device import intra_op_threads
 from zeronas.hardware.latency import (
     LatencyMeter,
     LatencySettings,
     device_fingerprint,
     device_info,
     measure_latency,
-    torch_threads,
 )
 from zeronas.spaces import get_space
 from zeronas.store import open_store
@@ -57,7 +57,7 @@ def test_a_bigger_cell_is_slower_by_a_wide_margin(space):
 
 def test_torch_thread_count_is_fixed_inside_and_restored_after(space):
     before = torch.get_num_threads()
-    with torch_threads(before + 1):
+    with intra_op_threads(before + 1):
         assert torch.get_num_threads() == before + 1
     assert torch.get_num_threads() == before
     measure_latency(space.build_model(space.parse(TINY), 10), 32, LatencySettings(threads=2, **QUICK))

@@ -109,19 +109,19 @@ def check_onnx(
     random inputs (image_source says so)."""
     import numpy as np
 
+    from zeronas.hardware.device import intra_op_threads
     from zeronas.hardware.latency import (
         LatencySettings,
         measure_latency,
         measure_onnx_latency,
         ort_session,
-        torch_threads,
     )
 
     x, source = _check_inputs(meta, images, data_root, count)
     session = ort_session(Path(onnx_path), threads=1)
     training = model.training
     try:
-        with torch_threads(1), torch.inference_mode():
+        with intra_op_threads(1), torch.inference_mode():
             expected = model.eval()(x).numpy()
     finally:
         model.train(training)

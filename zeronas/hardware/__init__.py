@@ -1,5 +1,7 @@
-"""Measured hardware costs: the latency of a network on this machine (PyTorch eager or ONNX Runtime)."""
+"""Measured hardware costs: the latency of a network on this machine (PyTorch eager or ONNX Runtime), and the
+checked torch device and thread count computations run on."""
 
+from zeronas.hardware.device import checked_device, intra_op_threads
 from zeronas.hardware.latency import (
     BACKENDS,
     LatencyMeter,
@@ -7,6 +9,8 @@ from zeronas.hardware.latency import (
     device_fingerprint,
     device_info,
     measure_latency,
+    measure_onnx_latency,
+    ort_session,
     to_onnx,
 )
 
@@ -14,8 +18,12 @@ __all__ = [
     "BACKENDS",
     "LatencyMeter",
     "LatencySettings",
+    "checked_device",
     "device_fingerprint",
     "device_info",
+    "intra_op_threads",
     "measure_latency",
+    "measure_onnx_latency",
+    "ort_session",
     "to_onnx",
 ]

@@ -19,13 +19,13 @@ import platform
 import statistics
 import time
 import warnings
-from collections.abc import Hashable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from zeronas.errors import ZeronasError
+from zeronas.hardware.device import intra_op_threads
 
 if TYPE_CHECKING:
     from torch import nn
@@ -148,19 +148,6 @@ def ort_session(onnx_model: bytes | str | Path, threads: int = 1):
 
 
 # -- measuring ------------------------------------------------------------------------------------------------
-@contextmanager
-def torch_threads(threads: int) -> Iterator[None]:
-    """torch's intra-op thread count set to `threads` inside, the previous count restored after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _median_ms(call, warmup: int, runs: int) -> float:
     for _ in range(warmup):
         call()
@@ -205,7 +192,7 @@ def measure_latency(model: nn.Module, resolution: int, settings: LatencySettings
     x = _input(settings.batch, resolution)
     training = model.training
     try:
-        with torch_threads(settings.threads), torch.inference_mode():
+        with intra_op_threads(settings.threads), torch.inference_mode():
             model.eval()
             return _median_ms(lambda: model(x), settings.warmup, settings.runs)
     finally:
@@ -270,17 +257,3 @@ class LatencyMeter:
 
     def __repr__(self) -> str:
         return f"LatencyMeter({self.space.name}, {self.info.name}, {self.fingerprint}, measured={self.measured})"
-
-
-__all__ = [
-    "BACKENDS",
-    "LatencyMeter",
-    "LatencySettings",
-    "device_fingerprint",
-    "device_info",
-    "measure_latency",
-    "measure_onnx_latency",
-    "ort_session",
-    "to_onnx",
-    "torch_threads",
-]

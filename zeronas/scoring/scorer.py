@@ -7,13 +7,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterable, MutableMapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 
 from zeronas.data.datasets import DatasetInfo, scoring_batches
 from zeronas.errors import ZeronasError
+from zeronas.hardware.device import checked_device, intra_op_threads
 from zeronas.proxies import Proxy, ProxyInput, get_proxies, init_weights
 from zeronas.proxies.base import Degenerate
 from zeronas.scoring.scores import Scores
@@ -56,37 +56,13 @@ def merge_parts(parts: list[Scores], names: list[str]) -> Scores:
 def use_device(name: str) -> torch.device:
     """The torch device `name`, checked; on CUDA, convolutions and matmuls in true float32 (no TF32) with
     deterministic kernels, so scores stay close to the CPU's and repeat exactly from run to run."""
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ZeronasError(f"unknown torch device {name!r} (try cpu or cuda)") from None
+    device = checked_device(name)
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ZeronasError(f"device {name} asked for, but this torch build sees no CUDA GPU")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ZeronasError(f"device {name} asked for, but only {torch.cuda.device_count()} CUDA GPU(s) are visible")
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
-    elif device.type != "cpu":
-        raise ZeronasError(f"unsupported torch device {name!r} (cpu or cuda)")
     return device
-
-
-@contextmanager
-def intra_op_threads(n: int):
-    """Pin torch's intra-op threads for a block (0: leave as is). Float sums, hence scores at noise level,
-    depend on the thread count, so the engine scores single-threaded and gets parallelism from processes."""
-    before = torch.get_num_threads()
-    change = n > 0 and n != before
-    if change:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if change:
-            torch.set_num_threads(before)
 
 
 @dataclass

@@ -186,12 +186,16 @@ class SearchProblem:
         if not evaluations:
             return np.zeros(0)
         if self._over_history and all(e.key in self.by_key for e in evaluations):
-            if self._history_fitness[0] != len(self.history):
-                values = self._combine(self.history)
-                self._history_fitness = (len(self.history), dict(zip((e.key for e in self.history), values)))
-            table = self._history_fitness[1]
+            table = self.history_fitness()
             return np.array([table[e.key] for e in evaluations])
         return self._combine(evaluations)
+
+    def history_fitness(self) -> dict[str, float]:
+        """key -> combined score normalised over everything scored so far, computed once per new network."""
+        if self._history_fitness[0] != len(self.history):
+            values = self._combine(self.history)
+            self._history_fitness = (len(self.history), dict(zip((e.key for e in self.history), values)))
+        return self._history_fitness[1]
 
     def _combine(self, evaluations: list[Evaluation]) -> np.ndarray:
         matrix = np.array([[e.scores.values[p] for p in self.fitness_proxies] for e in evaluations])
@@ -211,7 +215,7 @@ class SearchProblem:
         history, so a row's value does not depend on which group it is compared in; `split_score` gives one
         column per fitness proxy instead (each maximised), as TF-MOENAS optimises its proxies separately."""
         objectives = self.objectives or [Objective("score", True, lambda arch: math.nan)]
-        combined = dict(zip((e.key for e in self.history), self.fitness(self.history)))
+        combined = self.history_fitness()
         columns = []
         for objective in objectives:
             if objective.name == "score" and split_score:

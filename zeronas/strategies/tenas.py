@@ -210,7 +210,7 @@ class TENAS:
     # -- search -------------------------------------------------------------------------------------------------
     def run(self, problem: SearchProblem, rng: random.Random) -> Evaluation:
         self._check(problem)
-        from zeronas.scoring.scorer import intra_op_threads
+        from zeronas.hardware.device import intra_op_threads
 
         images, num_classes, device = self._images(problem)
         active = [OPS if self.with_none else OPS[1:] for _ in EDGES]

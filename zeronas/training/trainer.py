@@ -31,6 +31,7 @@ from torch import nn
 
 from zeronas.data.datasets import DatasetInfo, get_dataset, load_cifar_batches, load_sample, read_image_folder
 from zeronas.errors import ZeronasError
+from zeronas.hardware.device import checked_device
 from zeronas.paths import writable_folder
 
 CHECKPOINT, HISTORY, MODEL = "checkpoint.pt", "history.csv", "model.pt"
@@ -284,20 +285,7 @@ class TrainResult:
 
 def training_device(name: str) -> torch.device:
     """The torch device `name`, checked (one line when it does not exist)."""
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ZeronasError(f"unknown torch device {name!r} (cpu, cuda or cuda:N)") from None
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ZeronasError(f"--device {name} asked for, but this torch build sees no CUDA GPU (use --device cpu)")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ZeronasError(
-                f"--device {name} asked for, but only {torch.cuda.device_count()} CUDA GPU(s) are visible"
-            )
-    elif device.type != "cpu":
-        raise ZeronasError(f"unsupported torch device {name!r} (cpu, cuda or cuda:N)")
-    return device
+    return checked_device(name)
 
 
 def fingerprint(settings: dict) -> str:
