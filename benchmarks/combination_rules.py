@@ -2,12 +2,13 @@
 
     python benchmarks/combination_rules.py     # writes docs/results/combination-rules.md
 
-Protocol (the transfer is the claim): every subset of two or more of the table proxies (naswot, logsynflow,
-synflow, skip, params, flops) under each rule of `--combine` (freerea, rank, log-rank) is scored by Kendall τ-b
-against test accuracy over one row per NATS-Bench class (the class representative, the network that was
-scored) on CIFAR-10 only. The best (rule, subset) there is then reported, unchanged, on CIFAR-100 and
-ImageNet16-120, next to FreeREA's own combination. The combination is computed over the whole population at
-once (a search ranks over what it has scored so far); NaN scores rank last (zeronas correlate's convention).
+Protocol (the transfer is the claim): every subset of two or more of the table proxies (the packaged tables
+and their parts: naswot, logsynflow, synflow, skip, params, flops, and meco, swap_reg, layers) under each rule
+of `--combine` (freerea, rank, log-rank) is scored by Kendall τ-b against test accuracy over one row per
+NATS-Bench class (the class representative, the network that was scored) on CIFAR-10 only. The best (rule,
+subset) there is then reported, unchanged, on CIFAR-100 and ImageNet16-120, next to FreeREA's own combination.
+The combination is computed over the whole population at once (a search ranks over what it has scored so far);
+NaN scores rank last (zeronas correlate's convention).
 Then FreeREA searches (the packaged tables, 300 cells, seeds 0..N-1) with the chosen rule show what the
 better ranking buys.
 """
@@ -23,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from zeronas.analysis.correlate import rank_correlation
+from zeronas.bench.tables import proxy_columns, read_tables
 from zeronas.strategies.combine import get_combiner
 
 ROOT = Path(__file__).resolve().parents[1]
-PROXIES = ["naswot", "logsynflow", "synflow", "skip", "params", "flops"]
 RULES = ["freerea", "rank", "log-rank"]
 DATASETS = ["cifar10", "cifar100", "imagenet16-120"]
 SUFFIX = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet16"}
@@ -39,7 +40,7 @@ def class_rows(dataset: str) -> tuple[pd.DataFrame, np.ndarray]:
 
     space = get_space("nats-tss")
     gt = pd.read_csv(ROOT / "zeronas/resources/benchmarks/nats-tss.csv.gz")
-    table = pd.read_csv(ROOT / f"zeronas/resources/tables/nats-tss-{dataset}.csv.gz")
+    table, _ = read_tables(ROOT / f"zeronas/resources/tables/nats-tss-{dataset}.csv.gz")
     reps = sorted({space.format(space.representative(space.parse(a))) for a in table["arch"]})
     rows = table.set_index("arch").loc[reps]
     acc = gt.set_index("arch").loc[reps, f"test_acc_{SUFFIX[dataset]}"].to_numpy(dtype=np.float64)
@@ -66,8 +67,13 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     data = {d: class_rows(d) for d in DATASETS}
-    subsets = [c for k in range(2, len(PROXIES) + 1) for c in itertools.combinations(PROXIES, k)]
+    proxies = [p for p in proxy_columns(data["cifar10"][0]) if all(p in data[d][0] for d in DATASETS)]
+    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
     rows, acc = data["cifar10"]
+    single = pd.DataFrame(
+        [{"proxy": p, **{f"τ {d}": round(tau(*data[d], "rank", (p,)), 4) for d in DATASETS}} for p in proxies]
+    )
+    print(single.to_string(index=False), flush=True)
     selection = pd.DataFrame(
         [{"rule": r, "proxies": "+".join(c), "tau_cifar10": tau(rows, acc, r, c)} for r in RULES for c in subsets]
     ).sort_values("tau_cifar10", ascending=False, kind="stable")
@@ -93,6 +99,10 @@ def main() -> None:
         "(300 cells, tabular replay) with that combination as the score.",
         "",
         pd.DataFrame(report).to_markdown(index=False),
+        "",
+        "## Each proxy alone (τ over the same classes; NaN ranks last)",
+        "",
+        single.to_markdown(index=False),
         "",
         f"## Selection on CIFAR-10: the 15 best of {len(selection)} (rule, proxy subset) pairs",
         "",

@@ -144,6 +144,11 @@ def test_tiny_bench_end_to_end_and_resume(tmp_path):
     assert {"FreeREA", "Random", "NASWOT (N=30)", "Optimum"} <= set(t3["method"])
     optimum = t3.loc[t3["method"] == "Optimum", "imagenet16-120 mean"].item()
     assert optimum == pytest.approx(47.3111, abs=1e-3)
+    published = t3[t3["method"].str.contains("published")].set_index("method")["imagenet16-120 mean"]
+    assert published.to_dict() == {
+        "FreeREA, published (Cavagnero et al. 2023, Table 3)": 46.34,
+        "TE-NAS, published (Chen et al. 2021, Table 1)": 42.38,
+    }
     found = t3.loc[t3["method"] != "Optimum", "imagenet16-120 mean"]
     assert ((found > 10) & (found <= optimum)).all()
     train = t3[t3["method"].str.contains("training")]

@@ -29,10 +29,11 @@ def run_bench(
     progress: bool = True,
     console=None,
     fitness: tuple[str, ...] = FREEREA_PROXIES,
+    combine: str = "freerea",
 ) -> Path:
     datasets = [get_dataset(d).name for d in datasets]
     out = Path(out_dir)
-    jobs = plan(datasets, runs, budget, seed, table3, table5, constraints, naswot_samples, tuple(fitness))
+    jobs = plan(datasets, runs, budget, seed, table3, table5, constraints, naswot_samples, tuple(fitness), combine)
     rows = run_plan(jobs, out, sources, workers, progress, console)
     optimum = {d: best_feasible(d, None)[1] for d in datasets}
     limits = [tuple(lim) for lim in constraints] if table5 else []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from zeronas.bench.plan import score_label
 from zeronas.recipes import FREEREA_PROXIES
 
 LOG, STORE = "runs.jsonl", "scores.sqlite"
@@ -55,6 +56,7 @@ def run_live_bench(
     device: str = "cpu",
     fitness: tuple[str, ...] = FREEREA_PROXIES,
     console=None,
+    combine: str = "freerea",
 ) -> Path:
     """Run every (seed, strategy) not yet in <out>/runs.jsonl, seed by seed (an interrupted batch still
     has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
@@ -64,7 +66,12 @@ def run_live_bench(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    done = {(r["strategy"], r["seed"], r["budget"]) for r in read_log(out / LOG)}
+    score = (list(fitness), combine)  # a run on another score is another run
+    done = {
+        (r["strategy"], r["seed"], r["budget"])
+        for r in read_log(out / LOG)
+        if (r.get("fitness", list(FREEREA_PROXIES)), r.get("combine", "freerea")) == score
+    }
     todo = [(seed, s) for seed in seeds for s in strategies if (s, seed, budget) not in done]
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -84,6 +91,7 @@ def run_live_bench(
                 strategy=strategy,
                 seed=seed,
                 proxies=tuple(fitness),
+                combine=combine,
                 workers=workers,
                 store=str(out / STORE),
                 device=device,
@@ -106,6 +114,7 @@ def run_live_bench(
                 device=device,
                 machine=machine(device),
                 fitness=list(fitness),
+                combine=combine,
             )
             with (out / LOG).open("a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -152,7 +161,9 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
                 continue
             row["where"] = row.get("machine") or f"{folder.name}: device {row.get('device', 'cpu')}, machine not logged"
             row["fresh"] = fresh.get((row["strategy"], row["seed"]))
-            runs.setdefault((row["strategy"], row["seed"]), []).append(row)
+            score = tuple(row.get("fitness", FREEREA_PROXIES)), row.get("combine", "freerea")
+            label = row["strategy"] + score_label(*score)
+            runs.setdefault((label, row["seed"]), []).append(row)
     return runs
 
 

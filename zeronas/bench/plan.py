@@ -42,17 +42,24 @@ class Job:
         return f"{self.section}|{self.dataset}|{self.method.label}|{self.seed}{lim}"
 
 
-def _tag(fitness: tuple[str, ...]) -> str:
-    return "" if fitness == tuple(FREEREA_PROXIES) else f" [{'+'.join(fitness)}]"
+def score_label(fitness: tuple[str, ...], combine: str = "freerea") -> str:
+    """A row label's suffix naming the score, when it is not FreeREA's own."""
+    if fitness == tuple(FREEREA_PROXIES) and combine == "freerea":
+        return ""
+    return f" [{'' if combine == 'freerea' else combine + ': '}{'+'.join(fitness)}]"
 
 
 def table3_methods(
-    dataset: str, budget: int, naswot_samples: int = 1000, fitness: tuple[str, ...] = tuple(FREEREA_PROXIES)
+    dataset: str,
+    budget: int,
+    naswot_samples: int = 1000,
+    fitness: tuple[str, ...] = tuple(FREEREA_PROXIES),
+    combine: str = "freerea",
 ) -> list[Method]:
-    free = tuple(fitness)
+    free, tag = tuple(fitness), score_label(tuple(fitness), combine)
     return [
-        Method("FreeREA" + _tag(free), "freerea", "proxies", free, budget),
-        Method("FreeREA⁻ (rea)" + _tag(free), "rea", "proxies", free, budget),
+        Method("FreeREA" + tag, "freerea", "proxies", free, budget, combine=combine),
+        Method("FreeREA⁻ (rea)" + tag, "rea", "proxies", free, budget, combine=combine),
         Method(
             f"NASWOT (N={naswot_samples})",
             "naswot-rank",
@@ -61,7 +68,7 @@ def table3_methods(
             naswot_samples,
             options={"samples": naswot_samples},
         ),
-        Method("Random" + _tag(free), "random", "proxies", free, budget),
+        Method("Random" + tag, "random", "proxies", free, budget, combine=combine),
         Method(f"REA, 12-epoch training ({budget} archs)", "rea", "training", (TRAIN_PROXY,), budget),
         Method(
             "REA, 12-epoch training (NATS-Bench time cap)",
@@ -93,15 +100,18 @@ def plan(
     constraints=CONSTRAINTS,
     naswot_samples: int = 1000,
     fitness: tuple[str, ...] = tuple(FREEREA_PROXIES),
+    combine: str = "freerea",
 ) -> list[Job]:
-    """fitness: the proxies FreeREA, FreeREA⁻ and random search combine (default FreeREA's own three)."""
+    """fitness: the proxies FreeREA, FreeREA⁻ and random search combine (default FreeREA's own three), by the
+    rule `combine`."""
     jobs = []
     for dataset in datasets:
         if table3:
-            for method in table3_methods(dataset, budget, naswot_samples, fitness):
+            for method in table3_methods(dataset, budget, naswot_samples, fitness, combine):
                 jobs += [Job("table3", dataset, method, seed + r) for r in range(runs)]
         if table5:
-            method = Method("FreeREA" + _tag(tuple(fitness)), "freerea", "proxies", tuple(fitness), budget)
+            tag = score_label(tuple(fitness), combine)
+            method = Method("FreeREA" + tag, "freerea", "proxies", tuple(fitness), budget, combine=combine)
             for limits in constraints:
                 jobs += [Job("table5", dataset, method, seed + r, tuple(limits)) for r in range(runs)]
     return jobs

@@ -6,6 +6,7 @@ answers any architecture of the space without the store (or the shared images) b
 
 from __future__ import annotations
 
+import glob
 import json
 from pathlib import Path
 
@@ -19,8 +20,38 @@ from zeronas.scoring.scores import Scores
 TABLES_DIR = Path(zeronas.__file__).resolve().parent / "resources" / "tables"
 
 
-def table_file(space: str, dataset: str, folder: str | Path | None = None) -> Path:
-    return Path(folder or TABLES_DIR) / f"{space}-{dataset}.csv.gz"
+def table_file(space: str, dataset: str, folder: str | Path | None = None, part: str | None = None) -> Path:
+    """<space>-<dataset>.csv.gz, or its part <space>-<dataset>.<part>.csv.gz (see table_parts)."""
+    return Path(folder or TABLES_DIR) / f"{space}-{dataset}{'.' + part if part else ''}.csv.gz"
+
+
+def table_parts(path: str | Path) -> list[Path]:
+    """A score table and its parts: files <stem>.<part>.csv.gz beside it hold more proxies for the same cells,
+    each with its own sidecar (scoring settings, versions), so proxies added later, with other settings, never
+    force the first ones to be recomputed."""
+    path = Path(path)
+    if not path.name.endswith(".csv.gz"):
+        return [path]
+    stem = path.name[: -len(".csv.gz")]
+    return [path, *sorted(path.parent.glob(f"{glob.escape(stem)}.*.csv.gz"))]
+
+
+def proxy_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in ("index", "arch") and not c.endswith("_s")]
+
+
+def read_tables(path: str | Path) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """A score table with its parts' columns joined on, and the file each proxy column came from."""
+    frame = read_table(path)
+    owner = {c: Path(path) for c in proxy_columns(frame)}
+    for part in table_parts(path)[1:]:
+        extra = read_table(part)
+        if len(extra) != len(frame) or not (extra["arch"].to_numpy() == frame["arch"].to_numpy()).all():
+            raise ZeronasError(f"{part} does not list the same cells, in the same order, as {path}")
+        new = [c for c in extra.columns if c not in frame.columns]
+        frame = pd.concat([frame, extra[new]], axis=1)
+        owner.update({c: part for c in proxy_columns(extra) if c not in owner})
+    return frame, owner
 
 
 def fit_time_model(scores: dict[str, Scores], proxies: list[str], flops: dict[str, float]) -> dict[str, list[float]]:

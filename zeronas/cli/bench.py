@@ -65,6 +65,9 @@ def bench(
         "--fitness",
         help="Proxies FreeREA, FreeREA⁻ and random combine (repeat or comma-separate).",
     ),
+    combine: str = typer.Option(
+        "freerea", help="How --fitness proxies become one score: freerea | freerea-sum | rank | log-rank."
+    ),
     workers: int = typer.Option(2, help="Processes replaying searches (live space: scoring), one core each."),
     tables: Optional[str] = typer.Option(None, "--tables", help="Folder of score tables (default: the packaged ones)."),
     table: Optional[str] = typer.Option(None, "--table", help="Ground-truth table (default: resolved like all data)."),
@@ -76,6 +79,7 @@ def bench(
     from zeronas.data.datasets import get_dataset
     from zeronas.proxies import get_proxies
     from zeronas.spaces import get_space
+    from zeronas.strategies.combine import get_combiner
 
     space_obj = get_space(space)
     live = not space_obj.capabilities.enumerable  # too large to tabulate: searches score live
@@ -85,6 +89,7 @@ def bench(
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
     proxies = tuple(p.name for p in get_proxies(split_list(fitness)))
+    get_combiner(combine)  # an unknown rule fails here, before any run
     supported = list(space_obj.capabilities.datasets)
     names = [get_dataset(d).name for d in split_list(datasets)] or (supported[:1] if live else supported)
     unsupported = [d for d in names if d not in supported]
@@ -105,6 +110,7 @@ def bench(
             workers,
             device,
             proxies,
+            combine,
         )
     else:
         from zeronas.bench.bench import run_bench
@@ -126,11 +132,12 @@ def bench(
             command,
             console=Console(stderr=True),
             fitness=proxies,
+            combine=combine,
         )
     Console().print(f"wrote {path}", soft_wrap=True)
 
 
-def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, device, proxies):
+def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, device, proxies, combine):
     from zeronas.bench.live import run_live_bench
     from zeronas.strategies import get_strategy
 
@@ -149,6 +156,7 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
         device,
         proxies,
         console=Console(stderr=True),
+        combine=combine,
     )
 
 

@@ -75,7 +75,7 @@ def search(
         help=f"Proxies combined into the score (repeat the option, or comma-separate; "
         f"default {','.join(FREEREA_PROXIES)}, without skip on spaces that have no skip score).",
     ),
-    combine: str = typer.Option("freerea", help="Score combination: freerea | rank | log-rank."),
+    combine: str = typer.Option("freerea", help="Score combination: freerea | freerea-sum | rank | log-rank."),
     objectives: list[str] = typer.Option(
         ["score"],
         "--objective",

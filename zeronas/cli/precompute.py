@@ -124,6 +124,11 @@ def export_table(
     inits: int = typer.Option(3, help="Initialisations the stored scores were averaged over."),
     batch_size: int = typer.Option(64, help="Images per scoring batch of the stored scores."),
     seed: int = typer.Option(0, help="Seed of the stored scores."),
+    part: Optional[str] = typer.Option(
+        None,
+        help="Write <space>-<dataset>.<part>.csv.gz: more proxies for the same cells, with their own settings, "
+        "read together with the main table.",
+    ),
     table: Optional[str] = typer.Option(
         None, "--table", help="The space's ground-truth table (default: found like all data)."
     ),
@@ -140,6 +145,8 @@ def export_table(
 
     if time_model_from and time_model_json:
         raise ZeronasError("pass --time-model-from or --time-model-json, not both")
+    if part is not None and not part.replace("-", "").replace("_", "").isalnum():
+        raise ZeronasError(f"--part {part!r}: use letters, digits, '-' or '_'")
     names = _proxy_list(proxies)
     info = get_dataset(dataset)
     space_obj = get_space(space)
@@ -177,7 +184,7 @@ def export_table(
         )
     if provenance:
         meta["provenance"] = _read_json(provenance, "--provenance")
-    path = table_file(space, info.name, out_dir)
+    path = table_file(space, info.name, out_dir, part)
     frame = write(space_obj, gt.frame, scores, names, path, model, meta)
     out.print(f"wrote {path}: {len(frame)} rows, {len(frame.columns)} columns", soft_wrap=True)
 

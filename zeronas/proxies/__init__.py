@@ -40,6 +40,13 @@ PROXIES.add(
     summary="FreeREA 2023: mean number of nodes jumped by skip connections",
 )
 PROXIES.add(
+    "skip_freerea101",
+    deferred("skip_freerea101", "skip_freerea101"),
+    kind="arch",
+    higher_is_better=True,
+    summary="FreeREA's NAS-Bench-101 skip score as its code computes it (output edges, carried sums)",
+)
+PROXIES.add(
     "params",
     deferred("arch_costs", "params"),
     kind="arch",

@@ -24,7 +24,9 @@ class TableScores:
     parallelism = 1  # a replay charges one network at a time to the simulated clock
 
     def __init__(self, space, frame: pd.DataFrame, proxies: list[str] | None = None, source: str = "table"):
-        available = [c for c in frame.columns if c not in ("index", "arch") and not c.endswith("_s")]
+        from zeronas.bench.tables import proxy_columns
+
+        available = proxy_columns(frame)
         self.proxy_names = list(proxies or available)
         absent = [p for p in self.proxy_names if p not in available or f"{p}_s" not in frame.columns]
         if absent:
@@ -39,11 +41,12 @@ class TableScores:
 
     @classmethod
     def load(cls, space, path: str | Path, proxies: list[str] | None = None) -> TableScores:
-        from zeronas.bench.tables import check_versions, read_table
+        from zeronas.bench.tables import check_versions, read_tables
 
-        frame = read_table(path)
+        frame, owner = read_tables(path)
         cls_ = cls(space, frame, proxies, str(path))
-        check_versions(path, cls_.proxy_names)
+        for part in dict.fromkeys(owner[p] for p in cls_.proxy_names):
+            check_versions(part, [p for p in cls_.proxy_names if owner[p] == part])
         return cls_
 
     def _row(self, arch: Hashable) -> tuple:

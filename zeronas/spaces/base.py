@@ -22,6 +22,7 @@ class SpaceCapabilities:
     hardware_table: str | None = None  # a benchmark of measured device costs (e.g. 'hw-nas-bench')
     thin_twin: bool = False  # thin_model(arch, num_classes): TE-NAS's narrow twin, for the linear-region count
     categorical: bool = False  # choices() / from_choices(): a fixed list of independent decisions (REINFORCE)
+    move_sets: tuple[str, ...] = ()  # moves(name): other mutation/crossover pairs, e.g. a paper's own
 
 
 @runtime_checkable
@@ -72,6 +73,9 @@ class SearchSpace(Protocol):
 
     def from_choices(self, indices: tuple[int, ...]) -> Hashable:
         """The architecture that takes option indices[i] at decision i; capabilities.categorical."""
+
+    def moves(self, name: str) -> tuple:
+        """(mutate(arch, rng), crossover(a, b, rng)) of move set `name`; capabilities.move_sets."""
 
     def network_costs(self, arch: Hashable, num_classes: int, resolution: int) -> tuple[int, int]:
         """(params, multiply-adds for one image) without building the network; capabilities.closed_form_costs."""

@@ -19,6 +19,7 @@ conv3x3-bn-relu / conv1x1-bn-relu are accepted too).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Sequence
@@ -180,7 +181,9 @@ def _padded(cell: Cell, rng: random.Random, dormant: bool) -> tuple[list[list[in
 class NasBench101Space:
     name = "nasbench101"
     # the benchmark trained on CIFAR-10 only; 423,624 cells are too many to enumerate and tabulate
-    capabilities = SpaceCapabilities(datasets=("cifar10",), closed_form_costs=True, skip_score=True)
+    capabilities = SpaceCapabilities(
+        datasets=("cifar10",), closed_form_costs=True, skip_score=True, move_sets=("freerea",)
+    )
     ops = OPS
 
     # -- strings ------------------------------------------------------------------------------
@@ -287,6 +290,14 @@ class NasBench101Space:
         raise ZeronasError(
             f"could not cross nasbench101 cells {self.format(a)!r} and {self.format(b)!r} in {MAX_TRIES} tries"
         )
+
+    def moves(self, name: str) -> tuple:
+        """'freerea': FreeREA's reference mutation and crossover (zeronas/spaces/nasbench101_freerea_moves.py)."""
+        if name != "freerea":
+            raise ZeronasError(f"nasbench101 has no move set {name!r}; it has: freerea")
+        from zeronas.spaces import nasbench101_freerea_moves as freerea
+
+        return functools.partial(freerea.mutate, self), functools.partial(freerea.crossover, self)
 
     @staticmethod
     def _valid_child(matrix: list[list[int]], ops: list[int], rng: random.Random | None = None) -> Cell | None:

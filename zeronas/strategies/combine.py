@@ -31,6 +31,17 @@ def freerea(matrix) -> np.ndarray:
     return out
 
 
+def freerea_sum(matrix) -> np.ndarray:
+    """FreeREA's reference code (`nas_utils.return_top_k`): each proxy divided by its max |value| over the
+    population, then the plain sum (no std term)."""
+    m, ok = _finite_rows(matrix)
+    out = np.full(len(m), -np.inf)
+    if ok.any():
+        good = m[ok]
+        out[ok] = (good / (np.abs(good).max(axis=0) + 1e-9)).sum(axis=1)
+    return out
+
+
 def rank_average(matrix) -> np.ndarray:
     """Mean of per-proxy ranks (1 = worst) over the population: scale-free ensemble."""
     m, ok = _finite_rows(matrix)
@@ -60,6 +71,7 @@ COMBINERS: Registry[Callable[[np.ndarray], np.ndarray]] = Registry("score combin
 # pool: what a search normalises over — 'group' (the networks compared, FreeREA's choice) or 'history' (every
 # network scored so far: ranks need a fixed pool so that evolution compares like with like)
 COMBINERS.add("freerea", freerea, summary="FreeREA: max-|value| normalised sum minus std across proxies", pool="group")
+COMBINERS.add("freerea-sum", freerea_sum, summary="FreeREA's code: max-|value| normalised plain sum", pool="group")
 COMBINERS.add("rank", rank_average, summary="mean of per-proxy ranks over everything scored so far", pool="history")
 COMBINERS.add("log-rank", log_rank, summary="AZ-NAS: Σ log(rank/N) over everything scored so far", pool="history")
 

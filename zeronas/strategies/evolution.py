@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zeronas.errors import ZeronasError
 from zeronas.strategies.problem import Evaluation, SearchProblem
 
 
@@ -43,11 +44,36 @@ class _Population:
             order = np.argsort(-self.fitness(), kind="stable")[:n]
             self.members = [self.members[i] for i in sorted(order)]
 
-    def tournament(self, rng: random.Random, size: int, winners: int) -> list[Evaluation]:
-        fit = self.fitness()
-        drawn = rng.sample(range(len(self.members)), min(size, len(self.members)))
+    def tournament(self, rng: random.Random, size: int, winners: int, normalise: str = "population") -> list:
+        """The best `winners` of `size` members drawn at random, by the combined score normalised over the
+        whole population, or (normalise='tournament', FreeREA's code) over the drawn members only."""
+        if normalise == "tournament":
+            drawn = rng.sample(range(len(self.members)), min(size, len(self.members)))
+            fit = dict(zip(drawn, self.problem.fitness([self.members[i].evaluation for i in drawn])))
+        else:
+            fit = self.fitness()
+            drawn = rng.sample(range(len(self.members)), min(size, len(self.members)))
         drawn.sort(key=lambda i: -fit[i])
         return [self.members[i].evaluation for i in drawn[:winners]]
+
+
+NORMALISE = ("population", "tournament")
+
+
+def _moves(space, moves: str) -> tuple:
+    """(mutate, crossover): the space's own, or one of its named move sets (e.g. FreeREA's NAS-Bench-101 moves)."""
+    if moves == "space":
+        return space.mutate, space.crossover
+    if moves not in space.capabilities.move_sets:
+        sets = ", ".join(("space", *space.capabilities.move_sets))
+        raise ZeronasError(f"{space.name} has no move set {moves!r}; it has: {sets}")
+    return space.moves(moves)
+
+
+def _check_normalise(normalise: str) -> str:
+    if normalise not in NORMALISE:
+        raise ZeronasError(f"normalise must be one of {', '.join(NORMALISE)}, not {normalise!r}")
+    return normalise
 
 
 def _initial_population(problem: SearchProblem, rng: random.Random, size: int) -> _Population:
@@ -64,18 +90,21 @@ class FreeREA:
     name = "freerea"
     fitness = None  # the search's combined proxies
 
-    def __init__(self, population: int = 25, tournament: int = 5):
+    def __init__(self, population: int = 25, tournament: int = 5, moves: str = "space", normalise: str = "population"):
+        """moves: 'space' (the space's mutate/crossover) or a move set it names (nasbench101: 'freerea');
+        normalise: what the tournament's combined score is normalised over ('population' or 'tournament')."""
         self.population, self.tournament = population, tournament
+        self.moves, self.normalise = moves, _check_normalise(normalise)
 
     def run(self, problem: SearchProblem, rng: random.Random) -> Evaluation:
-        space = problem.space
+        mutate, crossover = _moves(problem.space, self.moves)
         pop = _initial_population(problem, rng, self.population)
         step = 0
         while not problem.done:
             step += 1
-            a, b = (pop.tournament(rng, self.tournament, 2) * 2)[:2]
-            children = [problem.feasible_variant(lambda p=p: space.mutate(p.arch, rng)) for p in (a, b)]
-            children.append(problem.feasible_variant(lambda: space.crossover(a.arch, b.arch, rng)))
+            a, b = (pop.tournament(rng, self.tournament, 2, self.normalise) * 2)[:2]
+            children = [problem.feasible_variant(lambda p=p: mutate(p.arch, rng)) for p in (a, b)]
+            children.append(problem.feasible_variant(lambda: crossover(a.arch, b.arch, rng)))
             pop.add(problem.evaluate([c for c in children if c is not None]), step)
             if len(pop.members) > self.population:
                 pop.remove_oldest()
@@ -90,16 +119,18 @@ class REA:
     name = "rea"
     fitness = None
 
-    def __init__(self, population: int = 25, tournament: int = 5):
+    def __init__(self, population: int = 25, tournament: int = 5, moves: str = "space", normalise: str = "population"):
         self.population, self.tournament = population, tournament
+        self.moves, self.normalise = moves, _check_normalise(normalise)
 
     def run(self, problem: SearchProblem, rng: random.Random) -> Evaluation:
+        mutate, _ = _moves(problem.space, self.moves)
         pop = _initial_population(problem, rng, self.population)
         step = 0
         while not problem.done:
             step += 1
-            (parent,) = pop.tournament(rng, self.tournament, 1)
-            child = problem.feasible_variant(lambda: problem.space.mutate(parent.arch, rng))
+            (parent,) = pop.tournament(rng, self.tournament, 1, self.normalise)
+            child = problem.feasible_variant(lambda: mutate(parent.arch, rng))
             if child is not None:
                 pop.add(problem.evaluate([child]), step)
             while len(pop.members) > self.population:
