@@ -181,6 +181,13 @@ PROXIES.add(
     higher_is_better=True,
     summary="Lee & Ham 2024 (AZ-NAS): mean -σ-1/σ+2 over blocks, σ = block Jacobian spectral norm",
 )
+PROXIES.add(
+    "vkdnw",
+    deferred("vkdnw", "vkdnw"),
+    kind="model",
+    higher_is_better=True,
+    summary="Týbl & Neumann 2025 (VKDNW): entropy of the deciles of a one-weight-per-tensor Fisher spectrum",
+)
 
 
 def get_proxies(names: str | list[str] | tuple[str, ...]) -> list[Proxy]:

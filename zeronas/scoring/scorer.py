@@ -13,7 +13,7 @@ import torch
 
 from zeronas.data.datasets import DatasetInfo, scoring_batches
 from zeronas.errors import ZeronasError
-from zeronas.hardware.device import checked_device, intra_op_threads
+from zeronas.hardware.device import checked_device, intra_op_threads, keep_freed_memory
 from zeronas.proxies import Proxy, ProxyInput, get_proxies, init_weights
 from zeronas.proxies.base import Degenerate
 from zeronas.scoring.scores import Scores
@@ -92,6 +92,7 @@ class Scorer:
         )
 
     def __post_init__(self):
+        keep_freed_memory()  # large activations reuse freed memory instead of faulting in fresh pages
         self.device = use_device(self.settings.device)
         self.batches = [
             (x.to(self.device), y.to(self.device))
