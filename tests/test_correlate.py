@@ -114,6 +114,7 @@ def test_constrained_view_samples_only_feasible_cells(nats):
         (["correlate", "--max-latency", "tpu:5"], "unknown latency device 'tpu'; known: edgegpu, raspi4"),
         (["search", "--max-latency", "edgegpu:0.1"], "no architecture in nats-tss satisfies latency:edgegpu"),
         (["correlate", "--proxies", "params", "--combine", "rank:params+zen"], "'zen', which is not in --proxies"),
+        (["correlate", "--space", "nasbench101", "--max-params", "1e6"], "need a benchmark that lists every cell"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(args, message):
@@ -141,3 +142,23 @@ def test_search_with_latency_limit_and_rank_combination():
     assert report["constraints"] == {"latency:pixel3": 5.0}
     assert HwNasTable.load().latencies("pixel3", get_dataset("cifar10"))[report["arch"]] <= 5.0
     assert math.isfinite(report["regret"]) and report["regret"] >= 0
+
+
+def test_nasbench101_correlates_the_rows_precompute_samples(tmp_path):
+    """Too large to list: correlate takes the seeded rows `precompute --sample` takes, so they share a store."""
+    from zeronas.groundtruth import get_benchmark
+
+    store = str(tmp_path / "s.sqlite")
+    r = zeronas("precompute", "--space", "nasbench101", "--sample", "4", "--proxies", "skip,params", "--store", store)
+    assert r.returncode == 0, r.stderr
+    r = zeronas(
+        "correlate", "--space", "nasbench101", "--sample", "4", "--proxies", "skip,params",
+        "--store", store, "--workers", "1", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv")
+    gt = get_benchmark("nasbench101")
+    rows = np.random.default_rng(0).permutation(len(gt))[:4]
+    assert scores["index"].tolist() == rows.tolist()
+    assert scores["test_acc"].tolist() == pytest.approx([100 * gt.arrays["test_acc"][i] for i in rows])
+    assert (scores["params"] > 0.2).all()

@@ -56,7 +56,10 @@ def test_a_part_adds_columns_with_its_own_settings(with_part):
     meta = json.loads(with_part.with_name("nats-tss-cifar10.extra.json").read_text())
     assert meta["settings"] == "inits=1,batch=64,seed=0" and meta["proxies"] == ["layers"]
     # cifar100's table is not a part of cifar10's, though its name starts the same
-    assert table_parts(table_file("nats-tss", "cifar10")) == [table_file("nats-tss", "cifar10")]
+    assert [p.name for p in table_parts(table_file("nats-tss", "cifar10"))] == [
+        "nats-tss-cifar10.csv.gz",
+        "nats-tss-cifar10.zoo.csv.gz",
+    ]
 
 
 def test_a_search_combines_main_and_part_proxies(with_part):
@@ -85,3 +88,34 @@ def test_a_part_that_lists_other_cells_is_one_line(with_part, tmp_path):
     )
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "--part" in lines[0], r.stderr
+
+
+def test_packaged_zoo_part_equals_live_scores_at_one_init(nats, cifar10_images):
+    """The packaged part's values are what a live search with --inits 1 computes (same images, seed 0)."""
+    from zeronas.scoring.scorer import Scorer, ScoringSettings
+
+    frame, owner = read_tables(table_file("nats-tss", "cifar10"))
+    part = owner["meco"]
+    assert part.name == "nats-tss-cifar10.zoo.csv.gz" and owner["swap_reg"] == part
+    meta = json.loads(part.with_name("nats-tss-cifar10.zoo.json").read_text())
+    assert meta["settings"] == "inits=1,batch=64,seed=0"
+    info, images, labels = cifar10_images
+    scorer = Scorer.create(nats, info, ["meco", "swap_reg", "layers"], images, labels, ScoringSettings(inits=1))
+    for index in (0, 9930, 15624):
+        row = frame[frame["index"] == index].iloc[0]
+        live = scorer.score(nats.parse(row["arch"])).values
+        for proxy in ("meco", "swap_reg", "layers"):
+            assert live[proxy] == pytest.approx(row[proxy], rel=1e-6), (index, proxy)
+
+
+def test_search_inits_is_checked_and_keys_the_store(tmp_path):
+    args = [sys.executable, "-m", "zeronas.cli.main", "search", "--inits", "0"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "--inits must be at least 1" in lines[0], r.stderr
+    from zeronas.store import open_store
+    from zeronas.study import search
+
+    search(dataset="cifar10", proxies=("meco",), budget=3, inits=1, store=str(tmp_path / "s.sqlite"))
+    store = open_store(tmp_path / "s.sqlite")
+    assert len(store.all_scores("nats-tss", "cifar10", "inits=1,batch=64,seed=0", ["meco"])) == 3

@@ -5,7 +5,7 @@ result = zeronas.search(dataset="cifar10", budget=100)   # or zeronas.search(zer
 print(result.best.arch, result.best.test_acc)
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 _API = {"search", "SearchConfig", "SearchResult", "Study", "Candidate"}
 

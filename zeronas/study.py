@@ -35,6 +35,7 @@ class SearchConfig:
     budget: int | None = 300  # unique networks scored
     seconds: float | None = None  # search clock: wall seconds, or simulated seconds for a tabular replay
     seed: int = 0
+    inits: int = 3  # initialisations each model proxy is averaged over (live scoring)
     proxies: tuple[str, ...] | None = None  # combined into the score (default: FreeREA's, where the space has them)
     combine: str = "freerea"
     objectives: tuple[str, ...] = ("score",)  # the Pareto front is over these; the first decides `best`
@@ -66,6 +67,8 @@ class SearchConfig:
         self.objectives = tuple(self.objectives)
         if self.workers < 1:
             raise ZeronasError(f"--workers must be at least 1, got {self.workers}")
+        if self.inits < 1:
+            raise ZeronasError(f"--inits must be at least 1, got {self.inits}")
         if not self.objectives:
             raise ZeronasError("give at least one objective: " + OBJECTIVE_HELP)
         if self.signal not in ("proxies", "training"):
@@ -251,8 +254,12 @@ class Study:
         key = (
             ("training",)
             if config.signal == "training"
-            else (("table", str(config.tabular), config.proxies) if config.tabular else ("live", config.proxies))
-        )
+            else (
+                ("table", str(config.tabular), config.proxies)
+                if config.tabular
+                else ("live", config.proxies, config.seed, config.inits, config.device, config.store)
+            )
+        )  # a live scorer's scores depend on the seed and inits: another run with other ones needs its own
         if key not in self._sources:
             self._sources[key] = self._open_source(config)
         return self._sources[key]
@@ -282,7 +289,10 @@ class Study:
 
         images, labels = self.images or load_sample(self.info, config.data_root)
         settings = ScoringSettings(
-            seed=config.seed, device=config.device, images=_fingerprint(images) if config.images else "sample"
+            inits=config.inits,
+            seed=config.seed,
+            device=config.device,
+            images=_fingerprint(images) if config.images else "sample",
         )
         cache = None
         if config.store:

@@ -111,26 +111,34 @@ def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> Cor
     proxies = [p.name for p in get_proxies(list(job.proxies))]
     combos = parse_combinations(job.combine, proxies)
     bench = get_benchmark(job.space, job.table, job.data_root)
-    if bench is None or not bench.capabilities.lists_every_cell:
-        raise ZeronasError(f"correlate needs a benchmark table listing every cell of {job.space}; it has none")
-    population, constraints = _population(job, space, info, bench.frame)
-    # a prefix of one seeded permutation: a smaller K is a subset of a larger one (and reuses its stored scores)
-    order = np.random.default_rng(job.seed).permutation(len(population))
-    if job.sample > len(population):  # say so: the table is smaller than asked
+    if bench is None:
+        raise ZeronasError(f"correlate needs a benchmark table of {job.space}; it has none")
+    if bench.capabilities.lists_every_cell:
+        population, constraints = _population(job, space, info, bench.frame)
+        size = len(population)
+        # a prefix of one seeded permutation: a smaller K is a subset of a larger one (and reuses its stored scores)
+        order = np.random.default_rng(job.seed).permutation(size)
+        picked = population.iloc[order[: job.sample]]
+        accuracy = picked[bench.column("test_acc", info)].to_numpy(dtype=np.float64)
+    else:  # too large to list (NAS-Bench-101): the rows `precompute --sample` draws, so their scores are shared
+        if job.max_flops or job.max_params or job.max_latency:
+            raise ZeronasError(f"limits on correlate need a benchmark that lists every cell; {job.space}'s does not")
+        size, constraints = len(bench), []
+        rows = np.random.default_rng(job.seed).permutation(size)[: job.sample]
+        picked = pd.DataFrame({"index": rows, "arch": [bench.arch_of(int(r)) for r in rows]})
+        accuracy = np.array([bench.test_acc(a, info) for a in picked["arch"]], dtype=np.float64)
+    if job.sample > size:  # say so: the table is smaller than asked
         (console or Console(stderr=True)).print(
-            f"note: --sample {job.sample} is more than the {len(population)} architectures available; "
-            "all of them are used",
+            f"note: --sample {job.sample} is more than the {size} architectures available; all of them are used",
             highlight=False,
             soft_wrap=True,
         )
-    picked = population.iloc[order[: job.sample]]
     archs = [space.parse(a) for a in picked["arch"]]
     bulk = BulkJob(
         job.space, job.dataset, tuple(proxies), job.settings, job.store, job.workers, data_root=job.data_root
     )
     results, _ = score_archs(bulk, archs, progress=progress, console=console)
 
-    accuracy = picked[bench.column("test_acc", info)].to_numpy(dtype=np.float64)
     scores = pd.DataFrame(
         {"index": picked["index"].to_numpy(), "arch": picked["arch"].to_numpy(), "test_acc": accuracy}
     )
@@ -141,7 +149,7 @@ def run_correlate(job: CorrelateJob, progress: bool = True, console=None) -> Cor
     seconds = {p: float(np.mean([results[i].seconds.get(p, 0.0) for i in first])) for p in proxies}
     published = bench.published_tau.get(job.dataset, {}) if not constraints else {}
     summary = _summary(scores, proxies, combos, seconds, published)
-    return CorrelateResult(summary, scores, len(population), len(first), constraints)
+    return CorrelateResult(summary, scores, size, len(first), constraints)
 
 
 def _summary(scores: pd.DataFrame, proxies, combos, seconds, published) -> pd.DataFrame:

@@ -52,6 +52,7 @@ def search(
         [], "--strategy-option", help="A strategy setting KEY=VALUE, e.g. population=30 (repeatable)."
     ),
     seed: int = typer.Option(0, help="Seed for sampling, initialisation and image batches."),
+    inits: int = typer.Option(3, help="Initialisations each model proxy is averaged over (live scoring)."),
     max_flops: Optional[str] = typer.Option(
         None, help="Limit on multiply-adds ('FLOPs' as NATS-Bench counts), e.g. 1e8 or 100M."
     ),
@@ -122,6 +123,7 @@ def search(
         budget=budget,
         seconds=time_budget,
         seed=seed,
+        inits=inits,
         proxies=tuple(split_list(proxies)) or None,
         combine=combine,
         objectives=tuple(split_list(objectives)),
