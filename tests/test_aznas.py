@@ -6,10 +6,11 @@ import random
 
 import pytest
 import torch
+from proxy_helpers import proxy_input
 
 from zeronas.data.datasets import get_dataset, load_sample
 from zeronas.proxies.aznas import az_expressivity, az_progressivity, az_trainability, blocks, shared_stats
-from zeronas.proxies.base import Degenerate, ProxyInput, init_weights
+from zeronas.proxies.base import Degenerate, init_weights
 from zeronas.spaces import get_space
 
 PROXIES = (az_expressivity, az_progressivity, az_trainability)
@@ -28,54 +29,46 @@ def batch():
     return info, x[:64], y[:64]
 
 
-def _input(space, batch, arch, seed=0, n=None):
-    info, x, y = batch
-    if isinstance(arch, str):
-        arch = space.parse(arch)
-    model = init_weights(space.build_model(arch, info.num_classes).train(), torch.Generator().manual_seed(seed))
-    return ProxyInput(space, arch, info, model, x[:n], y[:n])
-
-
 def _values(inp):
     return [f(inp) for f in PROXIES]
 
 
 def test_finite_deterministic_and_the_network_is_left_alone(nats, batch):
-    inp = _input(nats, batch, BEST)
+    inp = proxy_input(nats, batch, BEST)
     state = {k: v.clone() for k, v in inp.model.state_dict().items()}
     modes = [m.training for m in inp.model.modules()]
     values = _values(inp)
     assert all(math.isfinite(v) for v in values)
     assert all(torch.equal(state[k], v) for k, v in inp.model.state_dict().items())  # weights, BN statistics
     assert [m.training for m in inp.model.modules()] == modes and all(p.grad is None for p in inp.model.parameters())
-    assert _values(_input(nats, batch, BEST)) == values  # a fresh network, same seed: bit for bit
+    assert _values(proxy_input(nats, batch, BEST)) == values  # a fresh network, same seed: bit for bit
     init_weights(inp.model, torch.Generator().manual_seed(1))  # re-initialised in place, as the engine does
     assert all(a != b for a, b in zip(_values(inp), values))  # not the cached statistics of the old weights
 
 
 def test_blocks_are_the_stem_and_every_cell(nats, batch):
-    stats = shared_stats(_input(nats, batch, BEST))
+    stats = shared_stats(proxy_input(nats, batch, BEST))
     assert len(stats.entropies) == 18 and len(stats.spectral_norms) == 17  # stem + 3×5 cells + 2 reductions
     assert all(0 < e <= math.log(64) for e in stats.entropies)  # an entropy of at most C = 64 eigenvalues
-    assert len(blocks(_input(nats, batch, ALL_SKIP).model)) == 18  # convolution-free cells count too
+    assert len(blocks(proxy_input(nats, batch, ALL_SKIP).model)) == 18  # convolution-free cells count too
 
 
 def test_orderings_follow_the_paper(nats, batch):
     """Convolutional cells make features more isotropic, and keep making them so, than cells that only
     pass the input on; an all-skip cell quadruples its input (σ ≈ 4), far from the ideal σ = 1."""
-    conv, skip, best = (_values(_input(nats, batch, a)) for a in (ALL_CONV3, ALL_SKIP, BEST))
+    conv, skip, best = (_values(proxy_input(nats, batch, a)) for a in (ALL_CONV3, ALL_SKIP, BEST))
     assert conv[0] > skip[0] and best[0] > skip[0]  # expressivity
     assert conv[1] > skip[1]  # progressivity
     assert best[2] > conv[2] > skip[2] and -3 < skip[2] < -2  # trainability: -σ - 1/σ + 2 at σ ≈ 4 is -2.25
 
 
 def test_declared_degeneracies(nats, batch):
-    dead = _input(nats, batch, ALL_NONE)  # every cell outputs zeros: isotropy is 0/0
+    dead = proxy_input(nats, batch, ALL_NONE)  # every cell outputs zeros: isotropy is 0/0
     for f in (az_expressivity, az_progressivity):
         with pytest.raises(Degenerate, match="constant feature map at block 1"):
             f(dead)
     assert az_trainability(dead) < -1e4  # a zero Jacobian: finite and very poor, as in the reference
-    ident = _input(nats, batch, IDENTITY)
+    ident = proxy_input(nats, batch, IDENTITY)
     with pytest.raises(Degenerate, match="identity map"):  # the reference's -inf
         az_trainability(ident)
     assert math.isfinite(az_expressivity(ident)) and math.isfinite(az_progressivity(ident))
@@ -83,10 +76,10 @@ def test_declared_degeneracies(nats, batch):
 
 def test_other_spaces(batch):
     mobile = get_space("mobilenet-like")
-    inp = _input(mobile, batch, MOBILENET)
+    inp = proxy_input(mobile, batch, MOBILENET)
     assert len(blocks(inp.model)) == 2 + 9  # stem, nine inverted residuals, head
     assert all(math.isfinite(v) for v in _values(inp))
     nb101 = get_space("nasbench101")
-    inp = _input(nb101, batch, nb101.sample(random.Random(0)), n=8)  # a wide network: 8 images keep it quick
+    inp = proxy_input(nb101, batch, nb101.sample(random.Random(0)), n=8)  # a wide network: 8 images keep it quick
     assert [type(b).__name__ for b in blocks(inp.model)] == ["ConvBnRelu"] + ["Cell"] * 9  # not the max-pools
     assert all(math.isfinite(v) for v in _values(inp))

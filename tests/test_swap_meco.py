@@ -6,10 +6,10 @@ import warnings
 
 import pytest
 import torch
+from proxy_helpers import check_seeded_and_untouched, proxy_input
 from torch import nn
 
 from zeronas.costs import count_params
-from zeronas.proxies.base import ProxyInput, init_weights
 from zeronas.proxies.meco import meco, meco_score
 from zeronas.proxies.swap import MU, SAMPLES, SIGMA, swap, swap_reg
 from zeronas.spaces import get_space
@@ -27,13 +27,6 @@ def batch(cifar10_images):
     return info, x[:32], y[:32]
 
 
-def _input(space, batch, arch, seed=0):
-    info, x, y = batch
-    arch = space.parse(arch) if isinstance(arch, str) else arch
-    model = init_weights(space.build_model(arch, info.num_classes).train(), torch.Generator().manual_seed(seed))
-    return ProxyInput(space, arch, info, model, x, y)
-
-
 def _hooked(model, kinds, keep):
     """Forward-hook outputs of the modules of the given kinds, in call order, as `keep(module, input, output)`."""
     found = []
@@ -47,23 +40,13 @@ def _hooked(model, kinds, keep):
 
 @pytest.mark.parametrize("name", PROXIES)
 def test_finite_seeded_and_the_network_is_left_as_found(nats, batch, name):
-    compute = PROXIES[name]
-    a = _input(nats, batch, SMALL)
-    state = {k: v.clone() for k, v in a.model.state_dict().items()}
-    modes = [m.training for m in a.model.modules()]
-    value = compute(a)
-    assert math.isfinite(value)
-    assert all(torch.equal(state[k], v) for k, v in a.model.state_dict().items())  # weights and BN statistics
-    assert [m.training for m in a.model.modules()] == modes and all(p.grad is None for p in a.model.parameters())
-    assert compute(a) == value  # the same network again
-    assert compute(_input(nats, batch, SMALL)) == value  # same seed, same batch: bit for bit
-    assert compute(_input(nats, batch, SMALL, seed=1)) != value
+    check_seeded_and_untouched(PROXIES[name], nats, batch, SMALL)
 
 
 def test_swap_counts_distinct_unit_patterns_exactly_as_the_reference_code(nats, batch):
     # the authors' algorithm, literally: post-ReLU outputs (4-D inputs only) of 16 images, concatenated,
     # sign, transposed to units × samples, torch.unique over rows
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     outs, handles = _hooked(a.model, nn.ReLU, lambda _m, i, o: o.detach() if i[0].dim() == 4 else None)
     images = a.images[:SAMPLES]
     with torch.no_grad():
@@ -72,25 +55,25 @@ def test_swap_counts_distinct_unit_patterns_exactly_as_the_reference_code(nats, 
         h.remove()
     acts = torch.cat([o.reshape(SAMPLES, -1) for o in outs if o is not None], dim=1)
     expected = torch.unique(torch.sign(acts).T, dim=0).size(0)
-    a = _input(nats, batch, SMALL)  # the reference pass above moved the BN statistics
+    a = proxy_input(nats, batch, SMALL)  # the reference pass above moved the BN statistics
     assert swap(a) == expected
     assert 1 < expected <= min(acts.shape[1], 2**SAMPLES)
 
 
 def test_swap_orderings(nats, batch):
-    values = {t: swap(_input(nats, batch, t)) for t in (ALL_CONV3, ALL_SKIP, ALL_NONE)}
+    values = {t: swap(proxy_input(nats, batch, t)) for t in (ALL_CONV3, ALL_SKIP, ALL_NONE)}
     # all-`none` cells zero the features: every ReLU after the stem sees 0, one pattern (all off)
     assert values[ALL_NONE] == 1.0
     assert values[ALL_CONV3] > values[ALL_SKIP] > values[ALL_NONE]  # 90 more ReLU-conv edges, more patterns
     assert all(v <= 2**SAMPLES for v in values.values())
     for t in (ALL_CONV3, ALL_SKIP):
-        a = _input(nats, batch, t)
+        a = proxy_input(nats, batch, t)
         factor = math.exp(-((count_params(a.model) / 1e6 - MU) ** 2) / SIGMA)
         assert swap_reg(a) == pytest.approx(values[t] * factor, rel=1e-12)
         assert 0 < factor <= 1
     # the size factor peaks near the largest NATS cell: it widens the gap
-    assert swap_reg(_input(nats, batch, ALL_CONV3)) > swap_reg(_input(nats, batch, ALL_SKIP))
-    assert swap_reg(_input(nats, batch, ALL_CONV3), mu=0.0, sigma=1e9) == pytest.approx(values[ALL_CONV3])
+    assert swap_reg(proxy_input(nats, batch, ALL_CONV3)) > swap_reg(proxy_input(nats, batch, ALL_SKIP))
+    assert swap_reg(proxy_input(nats, batch, ALL_CONV3), mu=0.0, sigma=1e9) == pytest.approx(values[ALL_CONV3])
 
 
 def test_swap_needs_its_sixteen_images(nats, batch):
@@ -98,7 +81,7 @@ def test_swap_needs_its_sixteen_images(nats, batch):
 
     info, x, y = batch
     with pytest.raises(ZeronasError, match="16"):
-        swap(_input(nats, (info, x[:8], y[:8]), SMALL))
+        swap(proxy_input(nats, (info, x[:8], y[:8]), SMALL))
 
 
 def _reference_meco(model, image):
@@ -123,23 +106,23 @@ def _reference_meco(model, image):
 
 
 def test_meco_is_the_reference_sum_of_minimum_correlation_eigenvalues(nats, batch):
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     with warnings.catch_warnings():  # torch warns on the 1-observation (logits) correlation
         warnings.simplefilter("ignore")
         expected, calls = _reference_meco(a.model, a.images[:1])
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     value = meco(a)
     assert value == pytest.approx(expected, abs=1e-3)
     assert 0 < value <= calls  # each term is the λ_min of a correlation matrix: in [0, 1]
 
 
 def test_meco_orderings_and_the_sampled_variant(nats, batch):
-    values = {t: meco(_input(nats, batch, t)) for t in (ALL_CONV3, ALL_SKIP, ALL_NONE)}
+    values = {t: meco(proxy_input(nats, batch, t)) for t in (ALL_CONV3, ALL_SKIP, ALL_NONE)}
     # with `none` cells only the stem's outputs are not constant; the stem is initialised identically in
     # every network (first in module order), and every other term is ≥ 0
     assert all(v >= values[ALL_NONE] - 1e-9 for v in values.values())
     assert values[ALL_CONV3] > values[ALL_SKIP] > values[ALL_NONE] > 0
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     opt = [meco_score(a.model, a.images[:1], channels=8, generator=torch.Generator().manual_seed(3)) for _ in "ab"]
     assert opt[0] == opt[1] and math.isfinite(opt[0])
 
@@ -147,7 +130,7 @@ def test_meco_orderings_and_the_sampled_variant(nats, batch):
 @pytest.mark.parametrize("space_name", ["mobilenet-like", "nasbench101"])
 def test_other_spaces(batch, space_name):
     space = get_space(space_name)
-    a = _input(space, batch, space.sample(random.Random(0)))
+    a = proxy_input(space, batch, space.sample(random.Random(0)))
     state = {k: v.clone() for k, v in a.model.state_dict().items()}
     for name, compute in PROXIES.items():
         assert math.isfinite(compute(a)), name

@@ -8,10 +8,11 @@ import math
 
 import pytest
 import torch
+from proxy_helpers import check_seeded_and_untouched, proxy_input
 
 from zeronas.proxies import PROXIES
 from zeronas.proxies.aznas import _fan_in_weights
-from zeronas.proxies.base import Degenerate, ProxyInput, init_weights
+from zeronas.proxies.base import Degenerate
 from zeronas.proxies.vkdnw import (
     DECILES,
     decile_entropy,
@@ -33,13 +34,6 @@ LOG9 = math.log(9)
 def batch(cifar10_images):
     info, x, y = cifar10_images  # load_sample(get_dataset("cifar10"))
     return info, x[:16], y[:16]
-
-
-def _input(space, batch, arch, seed=0):
-    info, x, y = batch
-    arch = space.parse(arch)
-    model = init_weights(space.build_model(arch, info.num_classes).train(), torch.Generator().manual_seed(seed))
-    return ProxyInput(space, arch, info, model, x, y)
 
 
 def _reference_jacobian(model, images):
@@ -66,7 +60,7 @@ def test_registered_as_a_model_proxy():
 
 @pytest.mark.parametrize("arch", [SMALL, MIXED])
 def test_per_sample_jacobian_equals_the_reference_vmap_jacrev(nats, batch, arch):
-    a = _input(nats, batch, arch)
+    a = proxy_input(nats, batch, arch)
     images = a.images[:2]
     jac, logits = first_element_jacobian(a.model, images)
     expected = _reference_jacobian(a.model, images)
@@ -77,7 +71,7 @@ def test_per_sample_jacobian_equals_the_reference_vmap_jacrev(nats, batch, arch)
 
 
 def test_first_max_tensors_are_the_leading_columns(nats, batch):
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     full, _ = first_element_jacobian(a.model, a.images[:4])
     head, _ = first_element_jacobian(a.model, a.images[:4], max_tensors=50)
     assert head.shape[2] == 50 and torch.equal(head, full[:, :, :50])
@@ -97,7 +91,7 @@ def test_cholesky_factor_of_the_multinomial_covariance():
 
 
 def test_fisher_matrix_is_symmetric_psd_of_bounded_rank(nats, batch):
-    a = _input(nats, batch, SMALL)
+    a = proxy_input(nats, batch, SMALL)
     jac, logits = first_element_jacobian(a.model, a.images[:3])
     fisher = fisher_matrix(jac, logits)
     assert fisher.dtype == torch.float64 and torch.allclose(fisher, fisher.T, rtol=1e-12, atol=0)
@@ -122,27 +116,18 @@ def test_decile_entropy():
 
 
 def test_finite_seeded_in_range_and_the_network_is_left_as_found(nats, batch):
-    a = _input(nats, batch, SMALL)
-    state = {k: v.clone() for k, v in a.model.state_dict().items()}
-    modes = [m.training for m in a.model.modules()]
-    value = vkdnw(a)
-    assert math.isfinite(value) and 0.0 < value <= LOG9
-    assert all(torch.equal(state[k], v) for k, v in a.model.state_dict().items())  # weights and BN statistics
-    assert [m.training for m in a.model.modules()] == modes and all(p.grad is None for p in a.model.parameters())
-    assert vkdnw(a) == value  # the same network again
-    assert vkdnw(_input(nats, batch, SMALL)) == value  # same seed, same batch: bit for bit
-    assert vkdnw(_input(nats, batch, SMALL, seed=1)) != value
+    assert 0.0 < check_seeded_and_untouched(vkdnw, nats, batch, SMALL) <= LOG9
 
 
 def test_images_are_scored_independently(nats, batch):
     # eval-mode BN couples no images: F is a mean over images, so their order does not matter
-    a = _input(nats, batch, ALL_SKIP)
+    a = proxy_input(nats, batch, ALL_SKIP)
     order = torch.randperm(len(a.images), generator=torch.Generator().manual_seed(0))
     assert vkdnw_score(a.model, a.images[order]) == pytest.approx(vkdnw(a), rel=1e-6)
 
 
 def test_all_none_cell_is_degenerate(nats, batch):
     # only the classifier bias reaches the logits: one non-zero eigenvalue among 21, every decile 0
-    a = _input(nats, batch, ALL_NONE)
+    a = proxy_input(nats, batch, ALL_NONE)
     with pytest.raises(Degenerate, match="decile"):
         vkdnw(a)
