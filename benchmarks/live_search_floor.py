@@ -14,7 +14,7 @@ networks) free. Scores must stay the same (to 1e-6), so lower precision, fewer i
 initialisations are not allowed.
 
 On NAS-Bench-101 (too large to tabulate) the networks are a seeded uniform sample instead, and the floor is
-given per network, for comparison with the seconds per cell that a live search measures.
+given per network: `--seed 1 --sample 8` draws the cells `benchmarks/nasbench101_speed.py` times.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from zeronas.data.datasets import get_dataset
+from zeronas.hardware.device import keep_freed_memory
 from zeronas.spaces import get_space
 from zeronas.study import SearchConfig, Study
 
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=50, help="networks drawn, on a space without a score table")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    keep_freed_memory()  # as the engine does: large outputs reuse freed memory instead of fresh mappings
     print(f"load average {os.getloadavg()[0]:.2f} at start; torch {torch.__version__}, 1 thread per timing")
     if args.space == "nats-tss":
         with Study(SearchConfig(dataset="cifar10", tabular=True, budget=args.budget)) as study:
