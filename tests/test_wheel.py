@@ -79,7 +79,10 @@ def test_tabular_search_from_the_wheel(venv):
 
 
 def test_bench_from_the_wheel(venv):
-    r = _run(venv, "bench", "--runs", "2", "--out", "bench", timeout=1200)
+    # the zoo parts travel too: the score combines main-table and part proxies
+    score = ["--fitness", "naswot,skip,meco,swap_reg", "--combine", "log-rank", "--datasets", "cifar100,imagenet16-120"]
+    r = _run(venv, "bench", "--runs", "1", *score, "--out", "bench", timeout=1200)
     assert r.returncode == 0, r.stderr
     report = (venv[1] / "bench" / "report.md").read_text()
-    assert "Table 3" in report and "Table 5" in report and "ImageNet16-120" in report
+    assert "Table 3" in report and "Table 5" in report and "ImageNet16-120" in report and "CIFAR-100" in report
+    assert "FreeREA [log-rank: naswot+skip+meco+swap_reg]" in report
