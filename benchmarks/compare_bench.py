@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-TITLES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16-120": "ImageNet16-120"}
+from zeronas.bench.report import DATASET_TITLES as TITLES
 
 
 def command(folder: Path) -> str:

@@ -78,7 +78,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zeronas.proxies.base import Degenerate, ProxyInput
-from zeronas.proxies.grads import fingerprint_generator, preserved
+from zeronas.proxies.grads import fingerprint_generator, forward_hooks, preserved
 
 EPS_LOG = 1e-8  # inside the entropy's log, as the reference
 EPS_SIGMA = 1e-6  # in 1/(σ + ε), as the reference
@@ -156,32 +156,27 @@ def block_stats(model: nn.Module, x: torch.Tensor, generator: torch.Generator) -
     network is left as it was (weights, BN running statistics, modes, .grad)."""
     points = blocks(model)
     feats: list[tuple[nn.Module, torch.Tensor]] = []
-    handles = [p.register_forward_hook(lambda mod, _i, out: feats.append((mod, out))) for p in points]
-    try:
-        with preserved(model), torch.enable_grad():
-            model.train()
-            torch.func.functional_call(model, _fan_in_weights(model), (x.requires_grad_(True),), strict=False)
-            fired = [mod for mod, _ in feats]
-            if sorted(map(id, fired)) != sorted(map(id, points)):
-                raise ValueError("AZ-NAS: every block must run exactly once per forward pass")
-            features = [out for _, out in feats]
-            if any(not torch.is_tensor(f) or f.dim() != 4 for f in features):
-                raise ValueError("AZ-NAS: every block must output an N×C×H×W feature map")
-            entropies = tuple(_entropy(f) for f in features)
-            norms: dict[int, float] = {}
-            identity = []
-            for i in reversed(range(1, len(features))):  # the reference's order (it fixes the random draws)
-                f_in, f_out = features[i - 1], features[i]
-                v = torch.randint(0, 2, f_out.shape, generator=generator).to(f_out) * 2 - 1
-                (u,) = torch.autograd.grad(f_out, f_in, grad_outputs=v, retain_graph=True, allow_unused=True)
-                u = torch.zeros_like(f_in) if u is None else u.detach()
-                if u.shape == v.shape and torch.equal(u, v):
-                    identity.append(i)
-                    continue
-                norms[i] = _spectral_norm(u, v)
-    finally:
-        for h in handles:
-            h.remove()
+    with forward_hooks(points, lambda mod, _i, out: feats.append((mod, out))), preserved(model), torch.enable_grad():
+        model.train()
+        torch.func.functional_call(model, _fan_in_weights(model), (x.requires_grad_(True),), strict=False)
+        fired = [mod for mod, _ in feats]
+        if sorted(map(id, fired)) != sorted(map(id, points)):
+            raise ValueError("AZ-NAS: every block must run exactly once per forward pass")
+        features = [out for _, out in feats]
+        if any(not torch.is_tensor(f) or f.dim() != 4 for f in features):
+            raise ValueError("AZ-NAS: every block must output an N×C×H×W feature map")
+        entropies = tuple(_entropy(f) for f in features)
+        norms: dict[int, float] = {}
+        identity = []
+        for i in reversed(range(1, len(features))):  # the reference's order (it fixes the random draws)
+            f_in, f_out = features[i - 1], features[i]
+            v = torch.randint(0, 2, f_out.shape, generator=generator).to(f_out) * 2 - 1
+            (u,) = torch.autograd.grad(f_out, f_in, grad_outputs=v, retain_graph=True, allow_unused=True)
+            u = torch.zeros_like(f_in) if u is None else u.detach()
+            if u.shape == v.shape and torch.equal(u, v):
+                identity.append(i)
+                continue
+            norms[i] = _spectral_norm(u, v)
     return BlockStats(entropies, tuple(norms[i] for i in sorted(norms)), tuple(sorted(identity)))
 
 

@@ -38,6 +38,17 @@ def preserved(model: nn.Module) -> Iterator[nn.Module]:
             m.training = mode
 
 
+@contextmanager
+def forward_hooks(modules, hook) -> Iterator[None]:
+    """`hook(module, inputs, output)` on each of `modules` for a block, removed after it, even on error."""
+    handles = [m.register_forward_hook(hook) for m in modules]
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """The loss of every loss-based proxy. Labels beyond the head (the ImageNet16 sample keeps ImageNet-1k
     ids, the network has 120 outputs) are folded in by modulo: at initialisation a label is only a fixed
@@ -75,15 +86,11 @@ def shared_backward(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
         return _last[4]
     layers = weight_layers(model)
     outputs: dict[nn.Module, torch.Tensor] = {}
-    handles = [m.register_forward_hook(lambda mod, _i, out: outputs.__setitem__(mod, out)) for m in layers]
-    try:
-        with preserved(model):  # BN buffers go back only after the backward pass that reads them
-            loss = cross_entropy(model(images), labels)
-            acts = [outputs[m] for m in layers]
-            grads = torch.autograd.grad(loss, [m.weight for m in layers] + acts, allow_unused=True)
-    finally:
-        for h in handles:
-            h.remove()
+    # BN buffers go back only after the backward pass that reads them
+    with forward_hooks(layers, lambda mod, _i, out: outputs.__setitem__(mod, out)), preserved(model):
+        loss = cross_entropy(model(images), labels)
+        acts = [outputs[m] for m in layers]
+        grads = torch.autograd.grad(loss, [m.weight for m in layers] + acts, allow_unused=True)
     n = len(layers)
     zero = lambda ref, g: torch.zeros_like(ref) if g is None else g.detach()  # noqa: E731
     saliency = []

@@ -46,7 +46,7 @@ import torch
 from torch import nn
 
 from zeronas.proxies.base import ProxyInput
-from zeronas.proxies.grads import preserved
+from zeronas.proxies.grads import forward_hooks, preserved
 
 
 def min_correlation_eigenvalue(feature: torch.Tensor) -> float:
@@ -90,14 +90,9 @@ def meco_score(
             terms.append(min_correlation_eigenvalue(fea))
             seen[id(output)] = (output, output._version, terms[-1])  # held until the pass ends: ids stay unique
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()]
-    try:
-        with preserved(model), torch.no_grad():
-            model(image)
-    finally:
-        for h in handles:
-            h.remove()
-        seen.clear()
+    with forward_hooks(model.modules(), hook), preserved(model), torch.no_grad():
+        model(image)
+    seen.clear()
     return float(sum(t for t in terms if math.isfinite(t)))
 
 

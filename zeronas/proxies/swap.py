@@ -45,7 +45,7 @@ from torch import nn
 from zeronas.costs import count_params
 from zeronas.errors import ZeronasError
 from zeronas.proxies.base import Degenerate, ProxyInput
-from zeronas.proxies.grads import preserved
+from zeronas.proxies.grads import forward_hooks, preserved
 
 SAMPLES = 16  # the reference's --input_samples
 MU = 1.5  # millions of parameters; our choice (the reference has none)
@@ -67,13 +67,9 @@ def sample_wise_patterns(model: nn.Module, images: torch.Tensor) -> int:
             codes = (on.to(torch.int64) * bits[:, None]).sum(dim=0)  # one integer per unit
             found.append(torch.unique(codes))
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.ReLU)]
-    try:
-        with preserved(model), torch.no_grad():
-            model(images)
-    finally:
-        for h in handles:
-            h.remove()
+    relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+    with forward_hooks(relus, hook), preserved(model), torch.no_grad():
+        model(images)
     if not found:
         raise Degenerate("no ReLU on a feature map")
     return int(torch.unique(torch.cat(found)).numel())

@@ -96,7 +96,7 @@ from torch import nn
 
 from zeronas.proxies.aznas import _fan_in_weights
 from zeronas.proxies.base import Degenerate, ProxyInput
-from zeronas.proxies.grads import preserved
+from zeronas.proxies.grads import forward_hooks, preserved
 
 SMOOTHING = 0.05  # α in p = (1 - α)·softmax + α/C
 DECILES = tuple(k / 10 for k in range(1, 10))
@@ -154,28 +154,25 @@ def first_element_jacobian(
         if cols:
             owned[module] = cols
     calls: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
-    handles = [m.register_forward_hook(lambda mod, i, o: calls.append((mod, i[0], o))) for m in owned]
-    try:
-        with preserved(model), torch.enable_grad():
-            model.eval()
-            logits = torch.func.functional_call(model, _fan_in_weights(model), (images,), strict=False)
-            n, classes = logits.shape
-            jac = torch.zeros(classes, len(names), n)
-            outputs = [o for _, _, o in calls]
-            for c in range(classes):
-                grads = torch.autograd.grad(
-                    logits[:, c].sum(), outputs, retain_graph=c < classes - 1, allow_unused=True
-                )
-                for (module, x, _o), g in zip(calls, grads):
-                    if g is None:
-                        continue
-                    derivs = _first_element_derivatives(module, x.detach(), g)
-                    for pn, k in owned[module].items():
-                        jac[c, k] += derivs[pn]
-    finally:
-        for h in handles:
-            h.remove()
-        calls.clear()
+    with (
+        forward_hooks(owned, lambda mod, i, o: calls.append((mod, i[0], o))),
+        preserved(model),
+        torch.enable_grad(),
+    ):
+        model.eval()
+        logits = torch.func.functional_call(model, _fan_in_weights(model), (images,), strict=False)
+        n, classes = logits.shape
+        jac = torch.zeros(classes, len(names), n)
+        outputs = [o for _, _, o in calls]
+        for c in range(classes):
+            grads = torch.autograd.grad(logits[:, c].sum(), outputs, retain_graph=c < classes - 1, allow_unused=True)
+            for (module, x, _o), g in zip(calls, grads):
+                if g is None:
+                    continue
+                derivs = _first_element_derivatives(module, x.detach(), g)
+                for pn, k in owned[module].items():
+                    jac[c, k] += derivs[pn]
+    calls.clear()
     return jac.permute(2, 0, 1), logits.detach()
 
 
