@@ -3,7 +3,8 @@
     python benchmarks/combination_rules.py     # writes docs/results/combination-rules.md
 
 Protocol (the transfer is the claim): every subset of two or more of the table proxies (the packaged tables
-and their parts: naswot, logsynflow, synflow, skip, params, flops, and meco, swap_reg, layers) under each rule
+and their parts: naswot, logsynflow, synflow, skip, params, flops; meco, swap_reg, layers; AZ-NAS's
+az_expressivity, az_progressivity, az_trainability) under each rule
 of `--combine` (freerea, rank, log-rank) is scored by Kendall τ-b against test accuracy over one row per
 NATS-Bench class (the class representative, the network that was scored) on CIFAR-10 only. The best (rule,
 subset) there is then reported, unchanged, on CIFAR-100 and ImageNet16-120, next to FreeREA's own combination.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +34,10 @@ RULES = ["freerea", "rank", "log-rank"]
 DATASETS = ["cifar10", "cifar100", "imagenet16-120"]
 SUFFIX = {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet16-120": "imagenet16"}
 FREEREA = ("naswot", "logsynflow", "skip")
+AZNAS = ("az_expressivity", "az_progressivity", "az_trainability", "flops")  # AZ-NAS's four, by log-rank
 
 
+@cache
 def class_rows(dataset: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The table's representative rows (one per class) and their test accuracies."""
     from zeronas.spaces import get_space
@@ -70,6 +74,17 @@ def argmax_accuracy(rows: pd.DataFrame, acc: np.ndarray, rule: str, proxies) -> 
     return float(acc[int(np.argmax(combined))])
 
 
+def selection_table(rows: pd.DataFrame, acc: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
+    """Every (rule, subset of two or more proxies) by τ on these rows, best first, and the proxies it draws on
+    (the table proxies present on all three datasets)."""
+    proxies = [p for p in proxy_columns(rows) if all(p in class_rows(d)[0] for d in DATASETS)]
+    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
+    selection = pd.DataFrame(
+        [{"rule": r, "proxies": "+".join(c), "tau_cifar10": tau(rows, acc, r, c)} for r in RULES for c in subsets]
+    )
+    return selection.sort_values("tau_cifar10", ascending=False, kind="stable"), proxies
+
+
 def searches(dataset: str, rule: str, proxies, seeds: int) -> tuple[float, float]:
     from zeronas.study import SearchConfig, Study
 
@@ -86,9 +101,9 @@ def main() -> None:
     t0 = time.perf_counter()
     data = {d: class_rows(d) for d in DATASETS}
     settings = table_settings("cifar10")
-    proxies = [p for p in proxy_columns(data["cifar10"][0]) if all(p in data[d][0] for d in DATASETS)]
-    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
     rows, acc = data["cifar10"]
+    selection, proxies = selection_table(rows, acc)
+    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
     single = pd.DataFrame(
         [
             {
@@ -101,9 +116,6 @@ def main() -> None:
         ]
     )
     print(single.to_string(index=False), flush=True)
-    selection = pd.DataFrame(
-        [{"rule": r, "proxies": "+".join(c), "tau_cifar10": tau(rows, acc, r, c)} for r in RULES for c in subsets]
-    ).sort_values("tau_cifar10", ascending=False, kind="stable")
     best = selection.iloc[0]
     chosen = (best["rule"], tuple(best["proxies"].split("+")))
     ceiling = []  # what a search that finds its score's argmax can reach, for every pair (an oracle view)
@@ -114,12 +126,15 @@ def main() -> None:
         optimum = float(data[d][1].max())
         ceiling.append({"dataset": d, "best argmax accuracy": top, "by": f"{rule}({members})", "optimum": optimum})
     report = []
-    for label, (rule, proxies) in [("FreeREA's combination", ("freerea", FREEREA)), ("chosen on CIFAR-10", chosen)]:
-        row = {"combination": f"{rule}({'+'.join(proxies)})", "": label}
+    compared = [("FreeREA's combination", ("freerea", FREEREA))]
+    if set(AZNAS) <= set(proxies):
+        compared.append(("AZ-NAS's combination", ("log-rank", AZNAS)))
+    for label, (rule, members) in [*compared, ("chosen on CIFAR-10", chosen)]:
+        row = {"combination": f"{rule}({'+'.join(members)})", "": label}
         for d in DATASETS:
-            row[f"τ {d}"] = round(tau(*data[d], rule, proxies), 4)
+            row[f"τ {d}"] = round(tau(*data[d], rule, members), 4)
         for d in DATASETS:
-            mean, std = searches(d, rule, proxies, args.seeds)
+            mean, std = searches(d, rule, members, args.seeds)
             row[f"FreeREA {d}"] = f"{mean:.2f} ± {std:.2f}"
         report.append(row)
         print(row, flush=True)
