@@ -58,6 +58,7 @@ def test_a_part_adds_columns_with_its_own_settings(with_part):
     # cifar100's table is not a part of cifar10's, though its name starts the same
     assert [p.name for p in table_parts(table_file("nats-tss", "cifar10"))] == [
         "nats-tss-cifar10.csv.gz",
+        "nats-tss-cifar10.az.csv.gz",
         "nats-tss-cifar10.zoo.csv.gz",
     ]
 
@@ -90,22 +91,27 @@ def test_a_part_that_lists_other_cells_is_one_line(with_part, tmp_path):
     assert r.returncode == 2 and len(lines) == 1 and "--part" in lines[0], r.stderr
 
 
-def test_packaged_zoo_part_equals_live_scores_at_one_init(nats, cifar10_images):
+PACKAGED_PARTS = {"zoo": ("meco", "swap_reg", "layers"), "az": ("az_expressivity", "az_progressivity", "az_trainability")}
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGED_PARTS))
+def test_packaged_part_equals_live_scores_at_one_init(nats, cifar10_images, name):
     """The packaged part's values are what a live search with --inits 1 computes (same images, seed 0)."""
     from zeronas.scoring.scorer import Scorer, ScoringSettings
 
+    proxies = PACKAGED_PARTS[name]
     frame, owner = read_tables(table_file("nats-tss", "cifar10"))
-    part = owner["meco"]
-    assert part.name == "nats-tss-cifar10.zoo.csv.gz" and owner["swap_reg"] == part
-    meta = json.loads(part.with_name("nats-tss-cifar10.zoo.json").read_text())
-    assert meta["settings"] == "inits=1,batch=64,seed=0"
+    part = owner[proxies[0]]
+    assert part.name == f"nats-tss-cifar10.{name}.csv.gz" and all(owner[p] == part for p in proxies)
+    meta = json.loads(part.with_name(f"nats-tss-cifar10.{name}.json").read_text())
+    assert meta["settings"] == "inits=1,batch=64,seed=0" and meta["rows"] == 15625
     info, images, labels = cifar10_images
-    scorer = Scorer.create(nats, info, ["meco", "swap_reg", "layers"], images, labels, ScoringSettings(inits=1))
+    scorer = Scorer.create(nats, info, list(proxies), images, labels, ScoringSettings(inits=1))
     for index in (0, 9930, 15624):
         row = frame[frame["index"] == index].iloc[0]
         live = scorer.score(nats.parse(row["arch"])).values
-        for proxy in ("meco", "swap_reg", "layers"):
-            assert live[proxy] == pytest.approx(row[proxy], rel=1e-6), (index, proxy)
+        for proxy in proxies:
+            assert live[proxy] == pytest.approx(row[proxy], rel=1e-6, nan_ok=True), (index, proxy)
 
 
 def test_search_inits_is_checked_and_keys_the_store(tmp_path):
