@@ -91,7 +91,10 @@ def test_a_part_that_lists_other_cells_is_one_line(with_part, tmp_path):
     assert r.returncode == 2 and len(lines) == 1 and "--part" in lines[0], r.stderr
 
 
-PACKAGED_PARTS = {"zoo": ("meco", "swap_reg", "layers"), "az": ("az_expressivity", "az_progressivity", "az_trainability")}
+PACKAGED_PARTS = {
+    "zoo": ("meco", "swap_reg", "layers"),
+    "az": ("az_expressivity", "az_progressivity", "az_trainability"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(PACKAGED_PARTS))
