@@ -104,6 +104,9 @@ def test_ctrl_c_ends_with_the_best_so_far_printed_and_recorded(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a suite started in the background by a non-interactive shell inherits an ignored SIGINT, and so would
+        # the search (Python then never raises KeyboardInterrupt): give it a terminal's default disposition
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     from zeronas.store import open_store
 
