@@ -74,13 +74,21 @@ def argmax_accuracy(rows: pd.DataFrame, acc: np.ndarray, rule: str, proxies) -> 
     return float(acc[int(np.argmax(combined))])
 
 
+def subsets(proxies: list[str]) -> list[tuple[str, ...]]:
+    """Every subset of two or more of the proxies."""
+    return [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
+
+
 def selection_table(rows: pd.DataFrame, acc: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
     """Every (rule, subset of two or more proxies) by τ on these rows, best first, and the proxies it draws on
     (the table proxies present on all three datasets)."""
     proxies = [p for p in proxy_columns(rows) if all(p in class_rows(d)[0] for d in DATASETS)]
-    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
     selection = pd.DataFrame(
-        [{"rule": r, "proxies": "+".join(c), "tau_cifar10": tau(rows, acc, r, c)} for r in RULES for c in subsets]
+        [
+            {"rule": r, "proxies": "+".join(c), "tau_cifar10": tau(rows, acc, r, c)}
+            for r in RULES
+            for c in subsets(proxies)
+        ]
     )
     return selection.sort_values("tau_cifar10", ascending=False, kind="stable"), proxies
 
@@ -103,7 +111,6 @@ def main() -> None:
     settings = table_settings("cifar10")
     rows, acc = data["cifar10"]
     selection, proxies = selection_table(rows, acc)
-    subsets = [c for k in range(2, len(proxies) + 1) for c in itertools.combinations(proxies, k)]
     single = pd.DataFrame(
         [
             {
@@ -120,7 +127,7 @@ def main() -> None:
     chosen = (best["rule"], tuple(best["proxies"].split("+")))
     ceiling = []  # what a search that finds its score's argmax can reach, for every pair (an oracle view)
     for d in DATASETS:
-        tops = [(argmax_accuracy(*data[d], r, c), r, "+".join(c)) for r in RULES for c in subsets]
+        tops = [(argmax_accuracy(*data[d], r, c), r, "+".join(c)) for r in RULES for c in subsets(proxies)]
         tops += [(argmax_accuracy(*data[d], "rank", (p,)), "alone", p) for p in proxies]
         top, rule, members = max(tops, key=lambda t: t[0])
         optimum = float(data[d][1].max())
