@@ -452,6 +452,13 @@ def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_pat
     assert "| random | 0 |" in report and "| 3 of 3 |" in report and "| 0 of 3 |" in report
     r = subprocess.run(args, capture_output=True, text=True, timeout=600)  # resume: nothing runs again
     assert r.returncode == 0 and (out / "runs.jsonl").read_text().splitlines() == rows
+    # other initialisations are another run, labelled in the report
+    once = [*args[:-5], "random", "--workers", "1", "--inits", "1", "--out", str(out)]
+    r = subprocess.run(once, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    logged = [json.loads(x) for x in (out / "runs.jsonl").read_text().splitlines()]
+    assert [(x["strategy"], x.get("inits")) for x in logged[2:]] == [("random", 1)]
+    assert "| random (1 init) | 0 |" in re.sub(r" +", " ", (out / "nasbench101.md").read_text())
 
 
 def test_live_bench_runs_one_dataset_the_space_has(tmp_path):

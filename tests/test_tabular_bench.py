@@ -171,6 +171,8 @@ def test_tiny_bench_end_to_end_and_resume(tmp_path):
         (["bench", "--runs", "0"], "at least 1"),
         (["bench", "--constraints", "1e8"], "MAXFLOPS:MAXPARAMS"),
         (["bench", "--tables", "/nonexistent"], "score table not found"),
+        (["bench", "--inits", "1"], "--inits applies to live searches"),
+        (["bench", "--space", "nasbench101", "--inits", "0"], "--inits must be at least 1"),
         (["search", "--tabular", "/nonexistent.csv.gz"], "score table not found"),
     ],
 )

@@ -57,6 +57,7 @@ def run_live_bench(
     fitness: tuple[str, ...] = FREEREA_PROXIES,
     console=None,
     combine: str = "freerea",
+    inits: int = 3,
 ) -> Path:
     """Run every (seed, strategy) not yet in <out>/runs.jsonl, seed by seed (an interrupted batch still
     has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
@@ -66,11 +67,11 @@ def run_live_bench(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    score = (list(fitness), combine)  # a run on another score is another run
+    score = (list(fitness), combine, inits)  # a run on another score is another run
     done = {
         (r["strategy"], r["seed"], r["budget"])
         for r in read_log(out / LOG)
-        if (r.get("fitness", list(FREEREA_PROXIES)), r.get("combine", "freerea")) == score
+        if (r.get("fitness", list(FREEREA_PROXIES)), r.get("combine", "freerea"), r.get("inits", 3)) == score
     }
     todo = [(seed, s) for seed in seeds for s in strategies if (s, seed, budget) not in done]
     with Progress(
@@ -92,6 +93,7 @@ def run_live_bench(
                 seed=seed,
                 proxies=tuple(fitness),
                 combine=combine,
+                inits=inits,
                 workers=workers,
                 store=str(out / STORE),
                 device=device,
@@ -115,6 +117,7 @@ def run_live_bench(
                 machine=machine(device),
                 fitness=list(fitness),
                 combine=combine,
+                inits=inits,
             )
             with (out / LOG).open("a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -162,7 +165,9 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
             row["where"] = row.get("machine") or f"{folder.name}: device {row.get('device', 'cpu')}, machine not logged"
             row["fresh"] = fresh.get((row["strategy"], row["seed"]))
             score = tuple(row.get("fitness", FREEREA_PROXIES)), row.get("combine", "freerea")
-            label = row["strategy"] + score_label(*score)
+            inits = row.get("inits", 3)  # runs logged before --inits averaged over 3
+            suffix = f" ({inits} init{'s' * (inits > 1)})" if inits != 3 else ""
+            label = row["strategy"] + score_label(*score) + suffix
             runs.setdefault((label, row["seed"]), []).append(row)
     return runs
 

@@ -69,6 +69,9 @@ def bench(
         "freerea", help="How --fitness proxies become one score: freerea | freerea-sum | rank | log-rank."
     ),
     workers: int = typer.Option(2, help="Processes replaying searches (live space: scoring), one core each."),
+    inits: Optional[int] = typer.Option(
+        None, help="Live space: initialisations each model proxy is averaged over (default 3); tables keep their own."
+    ),
     tables: Optional[str] = typer.Option(None, "--tables", help="Folder of score tables (default: the packaged ones)."),
     table: Optional[str] = typer.Option(None, "--table", help="Ground-truth table (default: resolved like all data)."),
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
@@ -88,6 +91,10 @@ def bench(
         raise ZeronasError("--runs, --budget and --naswot-samples must be at least 1")
     if workers < 1:
         raise ZeronasError(f"--workers must be at least 1, got {workers}")
+    if inits is not None and not live:
+        raise ZeronasError(f"--inits applies to live searches; {space_obj.name}'s score tables have their own")
+    if inits is not None and inits < 1:
+        raise ZeronasError(f"--inits must be at least 1, got {inits}")
     proxies = tuple(p.name for p in get_proxies(split_list(fitness)))
     get_combiner(combine)  # an unknown rule fails here, before any run
     supported = list(space_obj.capabilities.datasets)
@@ -111,6 +118,7 @@ def bench(
             device,
             proxies,
             combine,
+            inits if inits is not None else 3,
         )
     else:
         from zeronas.bench.bench import run_bench
@@ -137,7 +145,7 @@ def bench(
     Console().print(f"wrote {path}", soft_wrap=True)
 
 
-def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, device, proxies, combine):
+def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, device, proxies, combine, inits):
     from zeronas.bench.live import run_live_bench
     from zeronas.strategies import get_strategy
 
@@ -157,6 +165,7 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
         proxies,
         console=Console(stderr=True),
         combine=combine,
+        inits=inits,
     )
 
 
