@@ -36,12 +36,13 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
         db = sqlite3.connect(folder / STORE)
         seen = set()
         for run_id, seed, config in db.execute(
-            "SELECT run_id, seed, config FROM runs WHERE strategy = 'random' AND result IS NOT NULL"
+            "SELECT run_id, seed, config FROM runs WHERE strategy = 'random' AND result IS NOT NULL ORDER BY run_id"
         ):
-            if seed in seen:
-                continue
-            seen.add(seed)
-            settings = json.loads(config)["settings"]
+            config = json.loads(config)
+            settings = config["settings"]
+            if (seed, settings) in seen or not set(FITNESS) <= set(config.get("proxies", FITNESS)):
+                continue  # one row per seed and scoring settings; a run on other proxies lacks these scores
+            seen.add((seed, settings))
             cells = dict(db.execute("SELECT arch_key, arch FROM trajectory WHERE run_id = ?", (run_id,)))
             values = {p: [] for p in FITNESS}
             acc, params = [], []
@@ -61,7 +62,7 @@ def proxy_quality(dirs: list[Path]) -> list[str]:
             taus += [kendalltau(params, acc).statistic, kendalltau(ranks, acc).statistic]
             names = [*FITNESS, "params", "rank sum of the three"]
             rows.append(
-                {"random run": f"{folder.name} seed {seed}", "cells": len(acc)}
+                {"random run": f"{folder.name} seed {seed}", "settings": settings, "cells": len(acc)}
                 | {n: f"{t:.3f}" for n, t in zip(names, taus)}
             )
     return [pd.DataFrame(rows).to_markdown(index=False)] if rows else []

@@ -4,6 +4,7 @@ import json
 import math
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -458,7 +459,12 @@ def test_live_bench_runs_each_strategy_per_seed_reuses_cells_and_resumes(tmp_pat
     assert r.returncode == 0, r.stderr
     logged = [json.loads(x) for x in (out / "runs.jsonl").read_text().splitlines()]
     assert [(x["strategy"], x.get("inits")) for x in logged[2:]] == [("random", 1)]
-    assert "| random (1 init) | 0 |" in re.sub(r" +", " ", (out / "nasbench101.md").read_text())
+    report = re.sub(r" +", " ", (out / "nasbench101.md").read_text())
+    assert "| random (1 init) | 0 |" in report and "| 3 of 3 |" in report.split("random (1 init)")[1]
+    db = sqlite3.connect(out / "scores.sqlite")  # the scorer itself averaged over one initialisation
+    settings = {row[0] for row in db.execute("SELECT DISTINCT settings FROM scores")}
+    db.close()
+    assert {ScoringSettings(inits=1).tag(), ScoringSettings(inits=3).tag()} <= settings
 
 
 def test_live_bench_runs_one_dataset_the_space_has(tmp_path):

@@ -136,7 +136,12 @@ def run_live_bench(
     return path
 
 
-def fresh_cells(folder: Path) -> dict[tuple[str, int], int]:
+def run_key(strategy: str, seed: int, budget, proxies, combine: str | None, inits: int | None) -> tuple:
+    """What makes two runs the same run: runs logged before --combine or --inits used freerea and 3 inits."""
+    return strategy, seed, budget, tuple(proxies or FREEREA_PROXIES), combine or "freerea", inits or 3
+
+
+def fresh_cells(folder: Path) -> dict[tuple, int]:
     """Cells each finished run computed itself: fewer than it scored when it reused cells stored earlier
     (a resumed run, or another strategy's run with the same seed)."""
     store = folder / STORE
@@ -145,13 +150,18 @@ def fresh_cells(folder: Path) -> dict[tuple[str, int], int]:
     db = sqlite3.connect(store)
     try:
         rows = db.execute(
-            "SELECT r.strategy, r.seed, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
+            "SELECT r.strategy, r.seed, r.config, SUM(t.cached = 0) FROM runs r JOIN trajectory t USING (run_id) "
             "WHERE r.result IS NOT NULL AND json_extract(r.result, '$.error') IS NULL "
             "GROUP BY r.run_id ORDER BY r.run_id"
         ).fetchall()
     finally:
         db.close()
-    return {(strategy, seed): fresh for strategy, seed, fresh in rows}  # the last finished run wins
+    fresh = {}
+    for strategy, seed, config, count in rows:
+        c = json.loads(config)
+        key = run_key(strategy, seed, c.get("budget"), c.get("proxies"), c.get("combine"), c.get("inits"))
+        fresh[key] = count  # the last finished run wins
+    return fresh
 
 
 def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, int], list[dict]]:
@@ -163,7 +173,8 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
             if budget is not None and row["budget"] != budget:
                 continue
             row["where"] = row.get("machine") or f"{folder.name}: device {row.get('device', 'cpu')}, machine not logged"
-            row["fresh"] = fresh.get((row["strategy"], row["seed"]))
+            logged = row.get("fitness"), row.get("combine"), row.get("inits")
+            row["fresh"] = fresh.get(run_key(row["strategy"], row["seed"], row["budget"], *logged))
             score = tuple(row.get("fitness", FREEREA_PROXIES)), row.get("combine", "freerea")
             inits = row.get("inits", 3)  # runs logged before --inits averaged over 3
             suffix = f" ({inits} init{'s' * (inits > 1)})" if inits != 3 else ""
