@@ -19,8 +19,10 @@ import pandas as pd
 
 from zeronas.bench.plan import score_label
 from zeronas.recipes import FREEREA_PROXIES
+from zeronas.scoring.scorer import ScoringSettings
 
 LOG, STORE = "runs.jsonl", "scores.sqlite"
+DEFAULT_INITS = ScoringSettings.inits  # also what runs logged before --inits averaged over
 
 
 def machine(device: str) -> str:
@@ -57,7 +59,7 @@ def run_live_bench(
     fitness: tuple[str, ...] = FREEREA_PROXIES,
     console=None,
     combine: str = "freerea",
-    inits: int = 3,
+    inits: int = DEFAULT_INITS,
 ) -> Path:
     """Run every (seed, strategy) not yet in <out>/runs.jsonl, seed by seed (an interrupted batch still
     has paired runs), then write <out>/<space>.md. A half-finished run restarts and reuses its stored cells."""
@@ -67,13 +69,10 @@ def run_live_bench(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    score = (list(fitness), combine, inits)  # a run on another score is another run
-    done = {
-        (r["strategy"], r["seed"], r["budget"])
-        for r in read_log(out / LOG)
-        if (r.get("fitness", list(FREEREA_PROXIES)), r.get("combine", "freerea"), r.get("inits", 3)) == score
-    }
-    todo = [(seed, s) for seed in seeds for s in strategies if (s, seed, budget) not in done]
+    done = {logged_key(r) for r in read_log(out / LOG)}  # a run on another score is another run
+    todo = [
+        (seed, s) for seed in seeds for s in strategies if run_key(s, seed, budget, fitness, combine, inits) not in done
+    ]
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -137,8 +136,14 @@ def run_live_bench(
 
 
 def run_key(strategy: str, seed: int, budget, proxies, combine: str | None, inits: int | None) -> tuple:
-    """What makes two runs the same run: runs logged before --combine or --inits used freerea and 3 inits."""
-    return strategy, seed, budget, tuple(proxies or FREEREA_PROXIES), combine or "freerea", inits or 3
+    """What makes two runs the same run; runs logged before --fitness, --combine or --inits used the defaults."""
+    return strategy, seed, budget, tuple(proxies or FREEREA_PROXIES), combine or "freerea", inits or DEFAULT_INITS
+
+
+def logged_key(row: dict) -> tuple:
+    """run_key of a runs.jsonl line."""
+    score = row.get("fitness"), row.get("combine"), row.get("inits")
+    return run_key(row["strategy"], row["seed"], row["budget"], *score)
 
 
 def fresh_cells(folder: Path) -> dict[tuple, int]:
@@ -173,12 +178,11 @@ def load_runs(dirs: list[Path], budget: int | None = None) -> dict[tuple[str, in
             if budget is not None and row["budget"] != budget:
                 continue
             row["where"] = row.get("machine") or f"{folder.name}: device {row.get('device', 'cpu')}, machine not logged"
-            logged = row.get("fitness"), row.get("combine"), row.get("inits")
-            row["fresh"] = fresh.get(run_key(row["strategy"], row["seed"], row["budget"], *logged))
-            score = tuple(row.get("fitness", FREEREA_PROXIES)), row.get("combine", "freerea")
-            inits = row.get("inits", 3)  # runs logged before --inits averaged over 3
-            suffix = f" ({inits} init{'s' * (inits > 1)})" if inits != 3 else ""
-            label = row["strategy"] + score_label(*score) + suffix
+            key = logged_key(row)
+            row["fresh"] = fresh.get(key)
+            *_, proxies, combine, inits = key
+            suffix = f" ({inits} init{'s' * (inits > 1)})" if inits != DEFAULT_INITS else ""
+            label = row["strategy"] + score_label(proxies, combine) + suffix
             runs.setdefault((label, row["seed"]), []).append(row)
     return runs
 

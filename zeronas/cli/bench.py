@@ -118,7 +118,7 @@ def bench(
             device,
             proxies,
             combine,
-            inits if inits is not None else 3,
+            inits,
         )
     else:
         from zeronas.bench.bench import run_bench
@@ -153,6 +153,8 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
         raise ZeronasError(f"a live bench on {space.name} runs one dataset at a time")
     for name in strategies:
         get_strategy(name)  # an unknown name fails here, before any run
+    from zeronas.bench.live import DEFAULT_INITS
+
     return run_live_bench(
         out_dir,
         space.name,
@@ -165,7 +167,7 @@ def _live(space, out_dir, datasets, strategies, runs, budget, seed, workers, dev
         proxies,
         console=Console(stderr=True),
         combine=combine,
-        inits=inits,
+        inits=DEFAULT_INITS if inits is None else inits,
     )
 
 
