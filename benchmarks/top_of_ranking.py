@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from combination_rules import AZNAS, DATASETS, FREEREA, ROOT, class_rows  # noqa: E402
 
 from zeronas.analysis.correlate import rank_correlation  # noqa: E402
+from zeronas.bench.report import DATASET_TITLES as TITLES  # noqa: E402
 from zeronas.strategies.combine import get_combiner  # noqa: E402
 
 SCORES = [
@@ -35,7 +36,6 @@ SCORES = [
         ("naswot", "skip", "params", "az_expressivity", "az_trainability", "meco", "swap_reg"),
     ),
 ]
-TITLES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16-120": "ImageNet16-120"}
 
 
 def top_of(rows: pd.DataFrame, acc: np.ndarray, rule: str, proxies: tuple[str, ...]) -> dict[str, str]:
