@@ -12,6 +12,7 @@ from rich.console import Console
 from zeronas.errors import ZeronasError
 from zeronas.paths import writable_folder
 from zeronas.spaces import DEFAULT_SPACE
+from zeronas.strategies.combine import COMBINERS
 
 
 def _limits(items: list[str]) -> list[tuple[float, float]]:
@@ -66,7 +67,7 @@ def bench(
         help="Proxies FreeREA, FreeREA⁻ and random combine (repeat or comma-separate).",
     ),
     combine: str = typer.Option(
-        "freerea", help="How --fitness proxies become one score: freerea | freerea-sum | rank | log-rank."
+        "freerea", help="How --fitness proxies become one score: " + " | ".join(COMBINERS.names()) + "."
     ),
     workers: int = typer.Option(2, help="Processes replaying searches (live space: scoring), one core each."),
     inits: Optional[int] = typer.Option(

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from zeronas.paths import writable_folder
 from zeronas.spaces import DEFAULT_SPACE
+from zeronas.strategies.combine import COMBINERS
 
 
 def correlate(
@@ -22,7 +23,7 @@ def correlate(
     ),
     combine: list[str] = typer.Option(
         [],
-        help="Extra rows combining proxies: 'rank', 'freerea', or NAME:p1+p2+...; "
+        help=f"Extra rows combining proxies: a rule ({', '.join(COMBINERS.names())}), or NAME:p1+p2+...; "
         "repeat or comma-separate (default members: all --proxies).",
     ),
     inits: int = typer.Option(1, help="Initialisations averaged per model proxy."),

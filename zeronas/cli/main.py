@@ -13,6 +13,8 @@ from zeronas.errors import ZeronasError
 from zeronas.paths import writable_folder
 from zeronas.recipes import FREEREA_PROXIES
 from zeronas.spaces import DEFAULT_SPACE
+from zeronas.strategies import STRATEGIES
+from zeronas.strategies.combine import COMBINERS
 
 app = typer.Typer(
     add_completion=False,
@@ -45,9 +47,7 @@ def search(
     time_budget: Optional[float] = typer.Option(
         None, "--time-budget", help="Seconds of search (simulated with --tabular)."
     ),
-    strategy: str = typer.Option(
-        "freerea", help="freerea | rea | random | naswot-rank | reinforce | nsga2 | tf-moenas | te-nas."
-    ),
+    strategy: str = typer.Option("freerea", help=" | ".join(STRATEGIES.names()) + "."),
     strategy_option: list[str] = typer.Option(
         [], "--strategy-option", help="A strategy setting KEY=VALUE, e.g. population=30 (repeatable)."
     ),
@@ -76,7 +76,7 @@ def search(
         help=f"Proxies combined into the score (repeat the option, or comma-separate; "
         f"default {','.join(FREEREA_PROXIES)}, without skip on spaces that have no skip score).",
     ),
-    combine: str = typer.Option("freerea", help="Score combination: freerea | freerea-sum | rank | log-rank."),
+    combine: str = typer.Option("freerea", help="Score combination: " + " | ".join(COMBINERS.names()) + "."),
     objectives: list[str] = typer.Option(
         ["score"],
         "--objective",
