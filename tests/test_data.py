@@ -11,6 +11,7 @@ from zeronas.data.datasets import (
     load_image_folder,
     load_sample,
     normalise,
+    read_image_folder,
     scoring_batches,
 )
 from zeronas.errors import ZeronasError
@@ -61,6 +62,23 @@ def test_bad_data_inputs_are_clear_errors(tmp_path):
     (tmp_path / "empty" / "cat").mkdir(parents=True)
     with pytest.raises(ZeronasError, match="no images found"):
         load_image_folder(tmp_path / "empty", DATASETS["cifar10"])
+
+
+def test_image_folder_skips_hidden_entries_and_refuses_empty_classes(tmp_path):
+    from PIL import Image
+
+    for name in ("cat", "dog"):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            Image.new("RGB", (20 + i, 24), color=(40 * i, 100, 200)).save(tmp_path / name / f"{i}.png")
+    (tmp_path / ".ipynb_checkpoints").mkdir()  # not a class
+    (tmp_path / "cat" / "._0.png").write_bytes(b"macOS resource fork, not an image")
+    (tmp_path / "cat" / "notes.txt").write_text("not an image")
+    images, labels, classes = read_image_folder(tmp_path, 16)
+    assert classes == ["cat", "dog"] and images.shape == (6, 16, 16, 3) and labels.tolist() == [0, 0, 0, 1, 1, 1]
+    (tmp_path / "bird").mkdir()
+    with pytest.raises(ZeronasError, match="without images .*: bird"):
+        read_image_folder(tmp_path, 16)
 
 
 def test_scoring_batches_are_seeded_and_distinct():

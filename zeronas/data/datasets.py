@@ -94,12 +94,14 @@ def read_image_folder(folder: str | Path, resolution: int) -> tuple[np.ndarray, 
         raise ZeronasError(f"image folder not found: {folder}")
     if resolution < 4:
         raise ZeronasError(f"image resolution must be at least 4 pixels, got {resolution}")
-    classes = sorted(p for p in folder.iterdir() if p.is_dir())
-    images, labels = [], []
+    # hidden entries (.ipynb_checkpoints, macOS ._ files) are not classes or images
+    classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    images, labels, empty = [], [], []
     for label, class_dir in enumerate(classes):
-        for path in sorted(class_dir.iterdir()):
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
+        files = [p for p in sorted(class_dir.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+        files = [p for p in files if not p.name.startswith(".")]
+        empty += [] if files else [class_dir.name]
+        for path in files:
             try:
                 with Image.open(path) as img:
                     img = img.convert("RGB")
@@ -111,6 +113,8 @@ def read_image_folder(folder: str | Path, resolution: int) -> tuple[np.ndarray, 
             labels.append(label)
     if not images:
         raise ZeronasError(f"no images found in class folders under {folder} (expected <class>/<image>.jpg)")
+    if empty:  # a class without images would be an output no image ever trains or scores
+        raise ZeronasError(f"class folder(s) without images under {folder}: {', '.join(empty)}; remove or fill them")
     return np.stack(images), np.array(labels, dtype=np.int64), [c.name for c in classes]
 
 
