@@ -142,6 +142,7 @@ def test_export_model_in_the_api_checks_given_images(tmp_path, shared):
     [
         ([], "give an architecture string (ARCH) or --model PATH"),
         ([ARCH, "--model", "x.pt"], "not both"),
+        (["trained/model.pt"], "is a file, not an architecture: export a saved model with --model trained/model.pt"),
     ],
 )
 def test_export_needs_an_arch_or_a_model(tmp_path, args, message):

@@ -3,6 +3,7 @@ the ONNX model in ONNX Runtime against PyTorch on real images."""
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import typer
@@ -48,6 +49,8 @@ def register(app: typer.Typer) -> None:
                 if arch is not None
                 else "give an architecture string (ARCH) or --model PATH"
             )
+        if arch is not None and (arch.endswith(".pt") or os.path.isfile(arch)):  # a file where ARCH was expected
+            raise ZeronasError(f"{arch!r} is a file, not an architecture: export a saved model with --model {arch}")
         if resolution is not None and (images is None or model_path is not None):
             raise ZeronasError("--resolution applies to ARCH with your own --images; a model file has its own")
         from zeronas.paths import writable_folder
