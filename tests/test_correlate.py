@@ -162,3 +162,13 @@ def test_nasbench101_correlates_the_rows_precompute_samples(tmp_path):
     assert scores["index"].tolist() == rows.tolist()
     assert scores["test_acc"].tolist() == pytest.approx([100 * gt.arrays["test_acc"][i] for i in rows])
     assert (scores["params"] > 0.2).all()
+
+
+def test_precompute_refuses_a_dataset_the_space_does_not_define(tmp_path):
+    """NAS-Bench-101 networks are CIFAR-10 networks: scores on CIFAR-100 would be stored for no search to use."""
+    r = zeronas("precompute", "--space", "nasbench101", "--dataset", "cifar100", "--sample", "2",
+                "--store", str(tmp_path / "s.sqlite"))  # fmt: skip
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert "nasbench101 supports dataset(s) cifar10 only, not cifar100" in lines[0]
+    assert not (tmp_path / "s.sqlite").exists()

@@ -155,7 +155,7 @@ class Study:
     def __init__(self, config: SearchConfig | None = None, **overrides):
         from zeronas.data.datasets import get_dataset
         from zeronas.groundtruth import get_benchmark
-        from zeronas.spaces import get_space
+        from zeronas.spaces import check_dataset, get_space
         from zeronas.strategies.constraints import CostModel
 
         self.config = replace(config or SearchConfig(), **overrides)
@@ -169,11 +169,8 @@ class Study:
             self.info, *self.images = folder_dataset(self.config.images, self.config.resolution)
         elif self.config.resolution:
             raise ZeronasError("--resolution applies to your own --images; benchmark datasets have a fixed one")
-        elif self.info.name not in self.space.capabilities.datasets:
-            supported = ", ".join(self.space.capabilities.datasets)
-            raise ZeronasError(
-                f"search space {self.space.name} supports dataset(s) {supported} only, not {self.info.name}"
-            )
+        else:
+            check_dataset(self.space, self.info.name)
         self.costs = CostModel(self.space, self.info)
         # custom images are another task: the benchmark's accuracies do not apply to them
         self.ground_truth = (

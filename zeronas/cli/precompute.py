@@ -48,15 +48,17 @@ def precompute(
     data_root: Optional[str] = typer.Option(None, "--data-root", envvar="ZERONAS_DATA", help="Shared data folder."),
 ):
     """Score every unique network of a space (one per canonical key); interrupt and rerun to resume."""
+    from zeronas.data.datasets import get_dataset
     from zeronas.scoring.bulk import BulkJob, score_archs
     from zeronas.scoring.scorer import ScoringSettings
-    from zeronas.spaces import get_space
+    from zeronas.spaces import check_dataset, get_space
     from zeronas.store import default_store_path
 
     for name, value in (("--limit", limit), ("--sample", sample)):
         if value is not None and value < 1:
             raise ZeronasError(f"{name} must be at least 1, got {value}")
     space_obj = get_space(space)
+    check_dataset(space_obj, get_dataset(dataset).name)  # a space's networks are defined for its datasets only
     cells = _sampled_cells(space_obj, sample, seed, table, data_root) if sample else _all_cells(space_obj)
     reps = sorted({space_obj.canonical_key(a): space_obj.representative(a) for a in cells}.items())
     archs = [arch for _, arch in reps][:limit]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from zeronas.errors import ZeronasError
 from zeronas.registry import Registry
 from zeronas.spaces.base import SearchSpace, SpaceCapabilities
 from zeronas.spaces.mobilenet_like import MobileNetLikeSpace
@@ -20,4 +21,11 @@ def get_space(name: str) -> SearchSpace:
     return SPACES.get(name)()
 
 
-__all__ = ["DEFAULT_SPACE", "SPACES", "SearchSpace", "SpaceCapabilities", "get_space"]
+def check_dataset(space: SearchSpace, dataset: str) -> None:
+    """One line when a space's networks (and benchmark) are not defined for a dataset."""
+    if dataset not in space.capabilities.datasets:
+        supported = ", ".join(space.capabilities.datasets)
+        raise ZeronasError(f"search space {space.name} supports dataset(s) {supported} only, not {dataset}")
+
+
+__all__ = ["DEFAULT_SPACE", "SPACES", "SearchSpace", "SpaceCapabilities", "check_dataset", "get_space"]
