@@ -5,6 +5,12 @@
       --out docs/results/survey-proxies-cifar10-200
     python benchmarks/survey_proxies_pilot.py     # writes docs/results/survey-proxies-pilot.md
 
+and, over every CIFAR-10 class, for a survey proxy tabulated as a score-table part (here jacob_cov):
+
+    zeronas precompute --dataset cifar10 --proxies jacob_cov --inits 1 --store runs/survey-c10.sqlite
+    zeronas export-table --dataset cifar10 --proxies jacob_cov --inits 1 --store runs/survey-c10.sqlite \
+      --part survey --out docs/results/survey-tables
+
 Tabulating a proxy over every NATS-Bench class on three datasets costs CPU-hours here, so first: on the same
 200 seeded CIFAR-10 cells as docs/results/new-proxies-cifar10-200 (same seed, 1 initialisation, batch 64),
 does adding a proxy to the combination chosen on CIFAR-10 raise Kendall τ, and how far does the best log-rank
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +47,11 @@ def main() -> None:
     ap.add_argument("--base", default=str(ROOT / "docs/results/new-proxies-cifar10-200/scores.csv"))
     ap.add_argument("--extra", default=str(ROOT / "docs/results/survey-proxies-cifar10-200/scores.csv"))
     ap.add_argument("--out", default=str(ROOT / "docs/results/survey-proxies-pilot.md"))
+    ap.add_argument(
+        "--part",
+        default=str(ROOT / "docs/results/survey-tables/nats-tss-cifar10.survey.csv.gz"),
+        help="A score-table part with survey proxies for every CIFAR-10 cell: adds τ over all classes.",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     base, extra = pd.read_csv(args.base), pd.read_csv(args.extra)
@@ -103,8 +115,60 @@ def main() -> None:
         "sampling noise of τ, and it would have to hold on CIFAR-100 and ImageNet16-120 too.",
         "",
     ]
+    if Path(args.part).exists():
+        lines += over_all_classes(Path(args.part))
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def over_all_classes(part: Path) -> list[str]:
+    """The same question over every CIFAR-10 class (5,260 representatives), for the proxies of a table part."""
+    from combination_rules import class_rows, tau
+
+    from zeronas.bench.tables import proxy_columns
+
+    rows, acc = class_rows("cifar10")
+    survey = pd.read_csv(part).set_index("arch")
+    added = [p for p in proxy_columns(survey) if p not in rows.columns]
+    rows = rows.join(survey[added + [f"{p}_s" for p in added]])
+    tabulated = [p for p in TABULATED if p in rows.columns]
+
+    def best_with(required: tuple[str, ...]) -> tuple[float, str]:
+        pool = [p for p in tabulated if p not in required]
+        candidates = (
+            c + required
+            for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
+            for c in itertools.combinations(pool, k)
+        )
+        top = max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
+        return round(top[0], 4), "+".join(top[1])
+
+    best12 = best_with(())
+    table = pd.DataFrame(
+        [
+            {
+                "proxy": p,
+                "τ alone": round(tau(rows, acc, "rank", (p,)), 4),
+                "s/network": round(float(rows[f"{p}_s"].mean()), 3),
+                "τ chosen + it": round(tau(rows, acc, "log-rank", CHOSEN + (p,)), 4),
+                **dict(zip(("τ best subset with it", "that subset"), best_with((p,)))),
+            }
+            for p in added
+        ]
+    )
+    return [
+        f"## Over all {len(acc):,} CIFAR-10 classes",
+        "",
+        f"From the table part `{os.path.relpath(part, ROOT)}` (its `.json` has the command and settings), joined to "
+        "the packaged tables' class representatives, as in [combination rules](combination-rules.md).",
+        "",
+        f"- The chosen combination: τ {tau(rows, acc, 'log-rank', CHOSEN):.4f}.",
+        f"- The best log-rank subset (at most {MAX_MEMBERS} members) of the {len(tabulated)} tabulated proxies: "
+        f"τ {best12[0]:.4f}, {best12[1]}.",
+        "",
+        table.to_markdown(index=False),
+        "",
+    ]
 
 
 if __name__ == "__main__":
