@@ -5,10 +5,11 @@
       --out docs/results/survey-proxies-cifar10-200
     python benchmarks/survey_proxies_pilot.py     # writes docs/results/survey-proxies-pilot.md
 
-and, over every CIFAR-10 class, for a survey proxy tabulated as a score-table part (here jacob_cov):
+and, over every class, for a survey proxy tabulated as a score-table part (here jacob_cov; DATASET cifar10,
+then the others that the CIFAR-10 choice is reported on, unchanged):
 
-    zeronas precompute --dataset cifar10 --proxies jacob_cov --inits 1 --store runs/survey-c10.sqlite
-    zeronas export-table --dataset cifar10 --proxies jacob_cov --inits 1 --store runs/survey-c10.sqlite \
+    zeronas precompute --dataset DATASET --proxies jacob_cov --inits 1 --store runs/survey-DATASET.sqlite
+    zeronas export-table --dataset DATASET --proxies jacob_cov --inits 1 --store runs/survey-DATASET.sqlite \
       --part survey --out docs/results/survey-tables
 
 Tabulating a proxy over every NATS-Bench class on three datasets costs CPU-hours here, so first: on the same
@@ -48,9 +49,9 @@ def main() -> None:
     ap.add_argument("--extra", default=str(ROOT / "docs/results/survey-proxies-cifar10-200/scores.csv"))
     ap.add_argument("--out", default=str(ROOT / "docs/results/survey-proxies-pilot.md"))
     ap.add_argument(
-        "--part",
-        default=str(ROOT / "docs/results/survey-tables/nats-tss-cifar10.survey.csv.gz"),
-        help="A score-table part with survey proxies for every CIFAR-10 cell: adds τ over all classes.",
+        "--parts",
+        default=str(ROOT / "docs/results/survey-tables"),
+        help="Folder of score-table parts nats-tss-<dataset>.survey.csv.gz: adds τ over all classes.",
     )
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -115,35 +116,51 @@ def main() -> None:
         "sampling noise of τ, and it would have to hold on CIFAR-100 and ImageNet16-120 too.",
         "",
     ]
-    if Path(args.part).exists():
-        lines += over_all_classes(Path(args.part))
+    lines += over_all_classes(Path(args.parts))
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))
 
 
-def over_all_classes(part: Path) -> list[str]:
-    """The same question over every CIFAR-10 class (5,260 representatives), for the proxies of a table part."""
-    from combination_rules import class_rows, tau
+def with_part(dataset: str, folder: Path):
+    """The packaged tables' class representatives of a dataset with the survey part's columns joined on, their
+    accuracies and the survey proxies; None without a part for that dataset."""
+    from combination_rules import class_rows
 
     from zeronas.bench.tables import proxy_columns
 
-    rows, acc = class_rows("cifar10")
+    part = folder / f"nats-tss-{dataset}.survey.csv.gz"
+    if not part.exists():
+        return None
+    rows, acc = class_rows(dataset)
     survey = pd.read_csv(part).set_index("arch")
     added = [p for p in proxy_columns(survey) if p not in rows.columns]
-    rows = rows.join(survey[added + [f"{p}_s" for p in added]])
+    return rows.join(survey[added + [f"{p}_s" for p in added]]), acc, added
+
+
+def over_all_classes(folder: Path) -> list[str]:
+    """The same question over every CIFAR-10 class (5,260 representatives), for the proxies of the CIFAR-10 part;
+    then the subsets chosen there, unchanged, on the datasets that have a part too."""
+    from combination_rules import DATASETS, tau
+
+    from zeronas.bench.report import DATASET_TITLES
+
+    found = with_part("cifar10", folder)
+    if found is None:
+        return []
+    rows, acc, added = found
     tabulated = [p for p in TABULATED if p in rows.columns]
 
-    def best_with(required: tuple[str, ...]) -> tuple[float, str]:
+    def best_with(required: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
         pool = [p for p in tabulated if p not in required]
         candidates = (
             c + required
             for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
             for c in itertools.combinations(pool, k)
         )
-        top = max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
-        return round(top[0], 4), "+".join(top[1])
+        return max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
 
     best12 = best_with(())
+    chosen_with = {p: best_with((p,)) for p in added}
     table = pd.DataFrame(
         [
             {
@@ -151,24 +168,54 @@ def over_all_classes(part: Path) -> list[str]:
                 "τ alone": round(tau(rows, acc, "rank", (p,)), 4),
                 "s/network": round(float(rows[f"{p}_s"].mean()), 3),
                 "τ chosen + it": round(tau(rows, acc, "log-rank", CHOSEN + (p,)), 4),
-                **dict(zip(("τ best subset with it", "that subset"), best_with((p,)))),
+                "τ best subset with it": round(chosen_with[p][0], 4),
+                "that subset": "+".join(chosen_with[p][1]),
             }
             for p in added
         ]
     )
-    return [
+    lines = [
         f"## Over all {len(acc):,} CIFAR-10 classes",
         "",
-        f"From the table part `{os.path.relpath(part, ROOT)}` (its `.json` has the command and settings), joined to "
-        "the packaged tables' class representatives, as in [combination rules](combination-rules.md).",
+        f"From the table part `{os.path.relpath(folder, ROOT)}/nats-tss-cifar10.survey.csv.gz` (its `.json` has "
+        "the settings), joined to the packaged tables' class representatives, as in "
+        "[combination rules](combination-rules.md).",
         "",
         f"- The chosen combination: τ {tau(rows, acc, 'log-rank', CHOSEN):.4f}.",
         f"- The best log-rank subset (at most {MAX_MEMBERS} members) of the {len(tabulated)} tabulated proxies: "
-        f"τ {best12[0]:.4f}, {best12[1]}.",
+        f"τ {best12[0]:.4f}, {'+'.join(best12[1])}.",
         "",
         table.to_markdown(index=False),
         "",
     ]
+    transfer = []
+    for dataset in DATASETS[1:]:
+        other = with_part(dataset, folder)
+        if other is None:
+            continue
+        rows_d, acc_d, added_d = other
+        for p in added_d:
+            if p in chosen_with:
+                transfer.append(
+                    {
+                        "dataset": DATASET_TITLES[dataset],
+                        "τ chosen (twelve proxies)": round(tau(rows_d, acc_d, "log-rank", CHOSEN), 4),
+                        f"τ chosen on CIFAR-10 with {p}": round(tau(rows_d, acc_d, "log-rank", chosen_with[p][1]), 4),
+                        f"{p} alone": round(tau(rows_d, acc_d, "rank", (p,)), 4),
+                        "s/network": round(float(rows_d[f"{p}_s"].mean()), 3),
+                    }
+                )
+    if transfer:
+        lines += [
+            "### The CIFAR-10 choices, unchanged, on the other datasets",
+            "",
+            "Each survey proxy's best subset above, as chosen on CIFAR-10, over all classes of the datasets that "
+            "have a part too.",
+            "",
+            pd.DataFrame(transfer).to_markdown(index=False),
+            "",
+        ]
+    return lines
 
 
 if __name__ == "__main__":
