@@ -43,6 +43,24 @@ TABULATED += ("az_expressivity", "az_progressivity", "az_trainability", "meco", 
 MAX_MEMBERS = 7
 
 
+def combined_tau(rows: pd.DataFrame, acc: np.ndarray, rule: str, proxies) -> float:
+    """Kendall τ of a combination of the rows' proxy columns against accuracy (±inf and NaN rank last)."""
+    score = get_combiner(rule)(rows[list(proxies)].to_numpy(dtype=np.float64))
+    return rank_correlation(np.where(np.isinf(score), np.nan, score), acc)[0]
+
+
+def best_subset(rows: pd.DataFrame, acc: np.ndarray, pool, required: tuple[str, ...]) -> tuple[float, tuple]:
+    """The log-rank subset of at most MAX_MEMBERS proxies (two or more) that holds `required` and has the
+    highest τ, with that τ."""
+    pool = [p for p in pool if p not in required]
+    candidates = (
+        c + required
+        for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
+        for c in itertools.combinations(pool, k)
+    )
+    return max(((combined_tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", default=str(ROOT / "docs/results/new-proxies-cifar10-200/scores.csv"))
@@ -65,19 +83,10 @@ def main() -> None:
     acc = cells["test_acc"].to_numpy(dtype=np.float64)
 
     def tau(rule: str, proxies) -> float:
-        score = get_combiner(rule)(cells[list(proxies)].to_numpy(dtype=np.float64))
-        return rank_correlation(np.where(np.isinf(score), np.nan, score), acc)[0]
+        return combined_tau(cells, acc, rule, proxies)
 
     def best_with(required: tuple[str, ...]) -> tuple[float, str]:
-        pool = [p for p in tabulated if p not in required]
-        top = max(
-            (
-                (tau("log-rank", c + required), c + required)
-                for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
-                for c in itertools.combinations(pool, k)
-            ),
-            key=lambda t: t[0],
-        )
+        top = best_subset(cells, acc, tabulated, required)
         return round(top[0], 4), "+".join(top[1])
 
     best12 = best_with(())
@@ -140,9 +149,11 @@ def with_part(dataset: str, folder: Path):
 def over_all_classes(folder: Path) -> list[str]:
     """The same question over every CIFAR-10 class (5,260 representatives), for the proxies of the CIFAR-10 part;
     then the subsets chosen there, unchanged, on the datasets that have a part too."""
-    from combination_rules import DATASETS, tau
+    from combination_rules import DATASETS
 
     from zeronas.bench.report import DATASET_TITLES
+
+    tau = combined_tau
 
     found = with_part("cifar10", folder)
     if found is None:
@@ -150,17 +161,8 @@ def over_all_classes(folder: Path) -> list[str]:
     rows, acc, added = found
     tabulated = [p for p in TABULATED if p in rows.columns]
 
-    def best_with(required: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
-        pool = [p for p in tabulated if p not in required]
-        candidates = (
-            c + required
-            for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
-            for c in itertools.combinations(pool, k)
-        )
-        return max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
-
-    best12 = best_with(())
-    chosen_with = {p: best_with((p,)) for p in added}
+    best12 = best_subset(rows, acc, tabulated, ())
+    chosen_with = {p: best_subset(rows, acc, tabulated, (p,)) for p in added}
     table = pd.DataFrame(
         [
             {
