@@ -32,21 +32,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from combination_rules import ROOT  # noqa: E402
-
-from zeronas.analysis.correlate import rank_correlation  # noqa: E402
-from zeronas.strategies.combine import get_combiner  # noqa: E402
+from combination_rules import ROOT, tau  # noqa: E402
 
 CHOSEN = ("naswot", "skip", "params", "az_expressivity", "az_trainability", "meco", "swap_reg")
 TABULATED = ("naswot", "logsynflow", "synflow", "skip", "params", "flops")
 TABULATED += ("az_expressivity", "az_progressivity", "az_trainability", "meco", "swap_reg", "layers")
 MAX_MEMBERS = 7
-
-
-def combined_tau(rows: pd.DataFrame, acc: np.ndarray, rule: str, proxies) -> float:
-    """Kendall τ of a combination of the rows' proxy columns against accuracy (±inf and NaN rank last)."""
-    score = get_combiner(rule)(rows[list(proxies)].to_numpy(dtype=np.float64))
-    return rank_correlation(np.where(np.isinf(score), np.nan, score), acc)[0]
 
 
 def best_subset(rows: pd.DataFrame, acc: np.ndarray, pool, required: tuple[str, ...]) -> tuple[float, tuple]:
@@ -58,7 +49,7 @@ def best_subset(rows: pd.DataFrame, acc: np.ndarray, pool, required: tuple[str, 
         for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
         for c in itertools.combinations(pool, k)
     )
-    return max(((combined_tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
+    return max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
 
 
 def main() -> None:
@@ -82,9 +73,6 @@ def main() -> None:
     cells = base.merge(extra[["index", *added]], on="index")
     acc = cells["test_acc"].to_numpy(dtype=np.float64)
 
-    def tau(rule: str, proxies) -> float:
-        return combined_tau(cells, acc, rule, proxies)
-
     def best_with(required: tuple[str, ...]) -> tuple[float, str]:
         top = best_subset(cells, acc, tabulated, required)
         return round(top[0], 4), "+".join(top[1])
@@ -93,9 +81,9 @@ def main() -> None:
     rows = [
         {
             "proxy": p,
-            "τ alone": round(tau("rank", (p,)), 4),
+            "τ alone": round(tau(cells, acc, "rank", (p,)), 4),
             "s/network": round(float(seconds[p]), 3),
-            "τ chosen + it": round(tau("log-rank", CHOSEN + (p,)), 4),
+            "τ chosen + it": round(tau(cells, acc, "log-rank", CHOSEN + (p,)), 4),
             **dict(zip(("τ best subset with it", "that subset"), best_with((p,)))),
         }
         for p in added
@@ -110,8 +98,8 @@ def main() -> None:
         "cells (Kendall τ-b against test accuracy; log-rank combinations; NaN ranks last). CIFAR-10 only, "
         "as the selection protocol requires.",
         "",
-        f"- The combination chosen on all classes, log-rank({'+'.join(CHOSEN)}): τ {tau('log-rank', CHOSEN):.4f} "
-        "on these cells.",
+        f"- The combination chosen on all classes, log-rank({'+'.join(CHOSEN)}): "
+        f"τ {tau(cells, acc, 'log-rank', CHOSEN):.4f} on these cells.",
         f"- The best log-rank subset (at most {MAX_MEMBERS} members) of the {len(tabulated)} tabulated proxies "
         f"scored on this sample ({', '.join(p for p in TABULATED if p not in tabulated) or 'none'} missing): "
         f"τ {best12[0]:.4f}, {best12[1]}. The table: each survey proxy added to the chosen combination, and the "
@@ -153,8 +141,6 @@ def over_all_classes(folder: Path) -> list[str]:
     from combination_rules import DATASETS
 
     from zeronas.bench.report import DATASET_TITLES
-
-    tau = combined_tau
 
     found = with_part("cifar10", folder)
     if found is None:

@@ -98,8 +98,7 @@ def read_image_folder(folder: str | Path, resolution: int) -> tuple[np.ndarray, 
     classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     images, labels, empty = [], [], []
     for label, class_dir in enumerate(classes):
-        files = [p for p in sorted(class_dir.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
-        files = [p for p in files if not p.name.startswith(".")]
+        files = [p for p in sorted(class_dir.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES and p.name[0] != "."]
         empty += [] if files else [class_dir.name]
         for path in files:
             try:
