@@ -29,6 +29,7 @@ import itertools
 import os
 import sys
 import time
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +44,26 @@ TABULATED += ("az_expressivity", "az_progressivity", "az_trainability", "meco", 
 MAX_MEMBERS = 7
 
 
-def best_subset(rows: pd.DataFrame, acc: np.ndarray, pool, required: tuple[str, ...]) -> tuple[float, tuple]:
-    """The log-rank subset of at most MAX_MEMBERS proxies (two or more) that holds `required` and has the
-    highest τ, with that τ."""
-    pool = [p for p in pool if p not in required]
-    candidates = (
-        c + required
-        for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1)
-        for c in itertools.combinations(pool, k)
-    )
-    return max(((tau(rows, acc, "log-rank", c), c) for c in candidates), key=lambda t: t[0])
+def best_subset(rows: pd.DataFrame, acc: np.ndarray, pool, required: tuple[str, ...] = (), keep: int = 50):
+    """The log-rank subset of at most MAX_MEMBERS proxies (two or more) of `pool` that holds `required` and has
+    the highest τ, with that τ. Screened fast: each proxy's log(rank/N) is computed once and summed per subset (a
+    row missing any member ranks last); the `keep` best of the screen are then scored exactly with the combiner,
+    which ranks over the rows finite on every member."""
+    from scipy.stats import kendalltau, rankdata
+
+    logs = {}
+    for p in {*pool, *required}:
+        col = rows[p].to_numpy(dtype=np.float64)
+        ok = np.isfinite(col)
+        logs[p] = np.where(ok, np.log(rankdata(np.where(ok, col, -np.inf)) / ok.sum()), -np.inf)
+    rest = [p for p in pool if p not in required]
+    screen = []
+    for k in range(max(0, 2 - len(required)), MAX_MEMBERS - len(required) + 1):
+        for c in itertools.combinations(rest, k):
+            total = np.sum([logs[p] for p in c + required], axis=0)
+            screen.append((kendalltau(rankdata(total), acc).statistic, c + required))
+    screen.sort(key=lambda t: -t[0])
+    return max(((tau(rows, acc, "log-rank", c), c) for _, c in screen[:keep]), key=lambda t: t[0])
 
 
 def main() -> None:
@@ -123,6 +134,7 @@ def main() -> None:
     print("\n".join(lines))
 
 
+@cache  # read by both sections
 def with_part(dataset: str, folder: Path):
     """The packaged tables' class representatives of a dataset with the survey part's columns joined on, their
     accuracies and the survey proxies; None without a part for that dataset."""
@@ -211,26 +223,6 @@ def over_all_classes(folder: Path) -> list[str]:
     return lines
 
 
-def screened_best(rows: pd.DataFrame, acc: np.ndarray, pool, keep: int = 50) -> tuple[float, tuple]:
-    """best_subset over `pool`, screened fast: each proxy's log(rank/N) is computed once and summed per subset
-    (a row missing any member ranks last); the `keep` best of the screen are then scored exactly with the
-    combiner, which ranks over the rows finite on every member."""
-    from scipy.stats import kendalltau, rankdata
-
-    logs = {}
-    for p in pool:
-        col = rows[p].to_numpy(dtype=np.float64)
-        ok = np.isfinite(col)
-        logs[p] = np.where(ok, np.log(rankdata(np.where(ok, col, -np.inf)) / ok.sum()), -np.inf)
-    screen = []
-    for k in range(2, MAX_MEMBERS + 1):
-        for c in itertools.combinations(pool, k):
-            total = np.sum([logs[p] for p in c], axis=0)
-            screen.append((kendalltau(rankdata(total), acc).statistic, c))
-    screen.sort(key=lambda t: -t[0])
-    return max(((tau(rows, acc, "log-rank", c), c) for _, c in screen[:keep]), key=lambda t: t[0])
-
-
 def hindsight_ceiling(folder: Path) -> list[str]:
     """With hindsight, per dataset: the best log-rank subset of the tabulated proxies with and without the survey
     proxies of that dataset's part. An oracle, not a protocol: does any selection reach a target at all?"""
@@ -255,7 +247,7 @@ def hindsight_ceiling(folder: Path) -> list[str]:
             }
             for p in added
         ]
-        without, with_ = screened_best(rows, acc, tabulated), screened_best(rows, acc, tabulated + added)
+        without, with_ = best_subset(rows, acc, tabulated), best_subset(rows, acc, tabulated + added)
         table.append(
             {
                 "dataset": DATASET_TITLES[dataset],
@@ -273,8 +265,9 @@ def hindsight_ceiling(folder: Path) -> list[str]:
         "",
         f"Per dataset, the best log-rank subset (at most {MAX_MEMBERS} members) over all classes, chosen on that "
         "dataset's own accuracies: an oracle, not a protocol. It says whether a target is reachable with these "
-        "proxies at all, before anyone spends CPU-hours tabulating them on CIFAR-10. Subsets are screened with "
-        "each proxy's log-rank computed once (a row missing a member ranks last), the 50 best rescored exactly.",
+        "proxies at all, before anyone spends CPU-hours tabulating them on CIFAR-10. Here and above, subsets are "
+        "screened with each proxy's log-rank computed once (a row missing a member ranks last), the 50 best "
+        "rescored exactly.",
         "",
         pd.DataFrame(table).to_markdown(index=False),
         "",
