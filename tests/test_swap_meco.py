@@ -135,3 +135,35 @@ def test_other_spaces(batch, space_name):
     for name, compute in PROXIES.items():
         assert math.isfinite(compute(a)), name
     assert all(torch.equal(state[k], v) for k, v in a.model.state_dict().items())
+
+
+def test_the_size_prior_is_the_nats_one_scaled_to_each_space(nats, nats_table):
+    from zeronas.groundtruth.nasbench101_table import NasBench101Table, table_path
+    from zeronas.proxies.swap import regular_factor, size_prior
+
+    nb101 = get_space("nasbench101")
+    # each space's declared largest network is its benchmark's
+    assert nats.capabilities.largest_params_m == nats_table.frame["params_m_cifar10"].max()
+    assert nb101.capabilities.largest_params_m * 1e6 == NasBench101Table(table_path()).arrays["params"].max()
+    assert size_prior(get_space("nats-tss")) == (MU, SIGMA)  # r = 1: NATS-TSS values are version 1's
+    assert get_space("mobilenet-like").capabilities.largest_params_m == 5.0  # the default budget's upper end
+    # the factor is one function of Θ / (largest network) in every space
+    for x in (0.05, 0.3, 0.8, 1.0):
+        factors = []
+        for space in (get_space("nats-tss"), nb101):
+            mu, sigma = size_prior(space)
+            big = space.capabilities.largest_params_m
+            factors.append(math.exp(-((x * big - mu) ** 2) / sigma))
+        assert factors[0] == pytest.approx(factors[1], rel=1e-9)
+    # version 1 applied the NATS constants to NAS-Bench-101 and underflowed for large cells
+    probe = nn.Linear(6000, 6000)  # 36 M parameters, a mid-to-large NAS-Bench-101 cell's size
+    assert regular_factor(probe, MU, SIGMA) == 0.0
+    assert 0.5 < regular_factor(probe, *size_prior(nb101)) < 1
+
+
+def test_swap_reg_on_the_largest_nasbench101_cell_is_not_zero(batch):
+    space = get_space("nasbench101")
+    largest = space.parse("conv3x3:0|conv3x3:1|conv3x3:2|conv3x3:3|conv3x3:4|out:5")
+    a = proxy_input(space, batch, largest)
+    assert count_params(a.model) > 30e6  # version 1's factor: exp(-(30 - 1.5)² / 1.5) = 0.0 in float64
+    assert 0.5 * swap(a) < swap_reg(a) < swap(a)

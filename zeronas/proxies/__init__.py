@@ -150,7 +150,8 @@ PROXIES.add(
     deferred("swap", "swap_reg"),
     kind="model",
     higher_is_better=True,
-    summary="Peng et al. 2024: SWAP·exp(-(params_M-1.5)²/1.5), size-regularised (constants ours)",
+    version=2,
+    summary="Peng et al. 2024: SWAP·exp(-(params_M-μ)²/σ), size prior scaled to the space (constants ours)",
 )
 PROXIES.add(
     "meco",

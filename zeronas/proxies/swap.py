@@ -19,10 +19,12 @@ Regularised SWAP (the paper's model-size control; `cal_regular_factor` in the sa
     swap_reg = SWAP · exp(-(Θ - μ)² / σ),   Θ = number of parameters.
 The reference function takes Θ in *thousands* (`count_parameters` divides by 1e3) and has no default μ, σ
 (both None: the factor is 1 unless the caller passes them); correlation.py does not use the regularised
-form. Here Θ is in *millions* and μ = σ = 1.5 (MU, SIGMA): our choice, not the authors' — it peaks at the
-largest NATS-Bench cell (1.53M parameters on CIFAR-10), so on NATS-TSS it is a monotone size prior, as the
-paper uses it; for much larger networks (NAS-Bench-101, 2-50M) exp(...) underflows to 0 and μ, σ must be
-set for the space (`swap_reg(inp, mu=..., sigma=...)`).
+form. Here Θ is in *millions*, and μ, σ are our choice, not the authors': on NATS-TSS μ = σ = 1.5 (MU,
+SIGMA), which peaks at the space's largest cell (1.53 M parameters on CIFAR-10), so the factor is a
+monotone size prior, as the paper uses it. Other spaces scale that prior to their own largest network
+(`SpaceCapabilities.largest_params_m`, L): μ = 1.5·r, σ = 1.5·r², r = L / 1.531546, so the factor is the
+same function of Θ/L everywhere (r = 1 on NATS-TSS: its values are unchanged). Version 1 used the NATS
+constants in every space; on NAS-Bench-101 (0.2-50 M parameters) the factor underflowed to 0 above ~34 M.
 
 Scale: correlation.py scores a *thin* network (DARTS `Network(C=3, layers=1)`: one cell, 3 initial
 channels). On the full-width networks scored here U is 10^5-10^6, so the count crowds towards 2^16 = 65,536
@@ -48,8 +50,9 @@ from zeronas.proxies.base import Degenerate, ProxyInput
 from zeronas.proxies.grads import forward_hooks, preserved
 
 SAMPLES = 16  # the reference's --input_samples
-MU = 1.5  # millions of parameters; our choice (the reference has none)
+MU = 1.5  # millions of parameters, on NATS-TSS; our choice (the reference has none)
 SIGMA = 1.5
+NATS_LARGEST_M = 1.531546  # the NATS-TSS CIFAR-10 network MU and SIGMA were set for
 
 
 def sample_wise_patterns(model: nn.Module, images: torch.Tensor) -> int:
@@ -75,6 +78,13 @@ def sample_wise_patterns(model: nn.Module, images: torch.Tensor) -> int:
     return int(torch.unique(torch.cat(found)).numel())
 
 
+def size_prior(space) -> tuple[float, float]:
+    """(μ, σ) for a space: the NATS-TSS prior scaled to the space's largest network (NATS-sized if unknown)."""
+    largest = getattr(getattr(space, "capabilities", None), "largest_params_m", None) or NATS_LARGEST_M
+    r = largest / NATS_LARGEST_M
+    return MU * r, SIGMA * r * r
+
+
 def regular_factor(model: nn.Module, mu: float = MU, sigma: float = SIGMA) -> float:
     """exp(-(Θ - μ)² / σ) with Θ the trainable parameters in millions."""
     theta = count_params(model) / 1e6
@@ -92,6 +102,10 @@ def swap(inp: ProxyInput) -> float:
     return float(sample_wise_patterns(inp.model, _batch(inp)))
 
 
-def swap_reg(inp: ProxyInput, mu: float = MU, sigma: float = SIGMA) -> float:
-    """Regularised SWAP-Score: SWAP · exp(-(Θ - μ)² / σ), Θ in millions of parameters."""
+def swap_reg(inp: ProxyInput, mu: float | None = None, sigma: float | None = None) -> float:
+    """Regularised SWAP-Score: SWAP · exp(-(Θ - μ)² / σ), Θ in millions of parameters; μ, σ default to
+    the input space's `size_prior`."""
+    default_mu, default_sigma = size_prior(inp.space)
+    mu = default_mu if mu is None else mu
+    sigma = default_sigma if sigma is None else sigma
     return swap(inp) * regular_factor(inp.model, mu, sigma)

@@ -23,6 +23,7 @@ class SpaceCapabilities:
     thin_twin: bool = False  # thin_model(arch, num_classes): TE-NAS's narrow twin, for the linear-region count
     categorical: bool = False  # choices() / from_choices(): a fixed list of independent decisions (REINFORCE)
     move_sets: tuple[str, ...] = ()  # moves(name): other mutation/crossover pairs, e.g. a paper's own
+    largest_params_m: float | None = None  # trainable params (M) of its largest network: scales size priors
 
 
 @runtime_checkable

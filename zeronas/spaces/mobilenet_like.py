@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,8 @@ class MobileNetLikeSpace:
         if not 0 <= low < high:
             raise ZeronasError(f"mobilenet-like params_range must be 0 <= low < high, got {params_range}")
         self.params_range = (low, high)
+        # the budget's upper end bounds every network it samples: the scale of size priors (swap_reg)
+        self.capabilities = replace(type(self).capabilities, largest_params_m=high / 1e6)
 
     # -- strings -----------------------------------------------------------------------------------------------
 

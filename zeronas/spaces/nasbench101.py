@@ -182,7 +182,11 @@ class NasBench101Space:
     name = "nasbench101"
     # the benchmark trained on CIFAR-10 only; 423,624 cells are too many to enumerate and tabulate
     capabilities = SpaceCapabilities(
-        datasets=("cifar10",), closed_form_costs=True, skip_score=True, move_sets=("freerea",)
+        datasets=("cifar10",),
+        closed_form_costs=True,
+        skip_score=True,
+        move_sets=("freerea",),
+        largest_params_m=49.979274,  # the benchmark table's largest trainable-parameter count
     )
     ops = OPS
 

@@ -136,6 +136,7 @@ class NatsTopologySpace:
         hardware_table="hw-nas-bench",
         thin_twin=True,
         categorical=True,
+        largest_params_m=1.531546,  # all nor_conv_3x3, CIFAR-10 head (the benchmark's params_m_cifar10 maximum)
     )
     ops = OPS
     edges = EDGES
