@@ -106,7 +106,9 @@ def main() -> None:
         f"{args.max_members} of the {len(proxies)} proxies tabulated on all three datasets "
         f"({', '.join(proxies)}), {len(found):,} scores in all, each judged by the test "
         "accuracy of its argmax class. A FreeREA search ends at or near its score's argmax, so a mean over 30 "
-        "runs can reach a target only if that argmax does.",
+        "runs can reach a target only if that argmax does. Necessary, not sufficient: rank and log-rank rank "
+        "a candidate among what the search has scored so far, not among all classes, so a search need not end "
+        "on the argmax found here.",
         "",
         "## The cells at or above each target (ground truth alone)",
         "",
